@@ -1,0 +1,209 @@
+"""Configuration: find `[tool.pinlint]` / `pinlint.toml` / `.pinlint.toml`, validate it, type it.
+
+Files are searched upward from the working directory; in one directory `.pinlint.toml` wins
+over `pinlint.toml`, which wins over a `pyproject.toml` that has a `[tool.pinlint]` table.
+The directory holding the file is the project root: relative paths and globs in the
+configuration are taken from there. An unknown key is an error naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pinlint.errors import ConfigError
+from pinlint.model import Severity
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".direnv",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+)
+CONFIG_NAMES = (".pinlint.toml", "pinlint.toml", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    concurrency: int = 8
+    timeout: float = 10.0
+    retries: int = 3
+    cache_ttl: int = 6 * 3600
+
+
+@dataclass(frozen=True)
+class RegistryHost:
+    insecure: bool = False
+    ca_file: str | None = None
+    mirror: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    path: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    fail_level: Severity = Severity.WARNING
+    lock_file: str = "pinlint.lock"
+    allowed_registries: tuple[str, ...] = ()
+    denied_tags: tuple[str, ...] = ()
+    ignore_images: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
+    registries: Mapping[str, RegistryHost] = field(default_factory=dict)
+
+
+def _strings(key: str, value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _number(key: str, value: Any, where: str, kind: type) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+        raise ConfigError(f"{where}: '{key}' must be a {'whole ' if kind is int else ''}number")
+    if value <= 0 and key != "cache-ttl":
+        raise ConfigError(f"{where}: '{key}' must be positive")
+    if value < 0:
+        raise ConfigError(f"{where}: '{key}' must not be negative")
+    return kind(value)
+
+
+_REGISTRY_KEYS = {"concurrency": int, "timeout": float, "retries": int, "cache-ttl": int}
+_HOST_KEYS = frozenset({"insecure", "ca-file", "mirror"})
+
+
+def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) -> Config:
+    """Validate a configuration table (keys as in the file) into a Config."""
+    where = str(path) if path else "configuration"
+    kwargs: dict[str, Any] = {"root": root, "path": path}
+    for key, value in data.items():
+        attr = key.replace("-", "_")
+        if key in ("select", "extend-select", "ignore", "exclude", "extend-exclude", "allowed-registries",
+                   "denied-tags", "ignore-images", "platforms"):
+            kwargs[attr] = _strings(key, value, where)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+            kwargs[attr] = tuple((glob, _strings(f"per-file-ignores.{glob}", codes, where)) for glob, codes in value.items())
+        elif key == "fail-level":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: 'fail-level' must be one of error, warning, info")
+            try:
+                kwargs[attr] = Severity.parse(value)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: 'fail-level': {exc}") from None
+        elif key == "lock-file":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{where}: 'lock-file' must be a path")
+            kwargs[attr] = value
+        elif key == "registry":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: 'registry' must be a table")
+            settings = {}
+            for sub, subvalue in value.items():
+                if sub not in _REGISTRY_KEYS:
+                    raise ConfigError(f"{where}: unknown key 'registry.{sub}'")
+                settings[sub.replace("-", "_")] = _number(f"registry.{sub}", subvalue, where, _REGISTRY_KEYS[sub])
+            kwargs[attr] = RegistrySettings(**settings)
+        elif key == "registries":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: 'registries' must be a table of host = {{...}}")
+            hosts = {}
+            for host, table in value.items():
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{where}: 'registries.\"{host}\"' must be a table")
+                for sub in table:
+                    if sub not in _HOST_KEYS:
+                        raise ConfigError(f"{where}: unknown key 'registries.\"{host}\".{sub}'")
+                insecure = table.get("insecure", False)
+                if not isinstance(insecure, bool):
+                    raise ConfigError(f"{where}: 'registries.\"{host}\".insecure' must be true or false")
+                for sub in ("ca-file", "mirror"):
+                    if sub in table and not isinstance(table[sub], str):
+                        raise ConfigError(f"{where}: 'registries.\"{host}\".{sub}' must be a string")
+                hosts[host.lower()] = RegistryHost(insecure, table.get("ca-file"), table.get("mirror"))
+            kwargs[attr] = hosts
+        else:
+            raise ConfigError(f"{where}: unknown key '{key}'")
+    return Config(**kwargs)
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_file(path: Path) -> Config:
+    data = _load_toml(path)
+    root = path.resolve().parent
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        section = tool.get("pinlint", {}) if isinstance(tool, dict) else {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [tool.pinlint] must be a table")
+        return from_mapping(section, root, path)
+    return from_mapping(data, root, path)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration file at or above `start`."""
+    directory = start.resolve()
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if not candidate.is_file():
+                continue
+            if name != "pyproject.toml":
+                return candidate
+            try:
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "[tool.pinlint" in text:
+                return candidate
+        if directory.parent == directory:
+            return None
+        directory = directory.parent
+
+
+def load(config_file: str | None = None, *, use_config: bool = True, cwd: Path | None = None) -> Config:
+    cwd = cwd or Path(os.getcwd())
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {config_file}")
+        return load_file(path)
+    if not use_config:
+        return Config(root=cwd.resolve())
+    found = find_config(cwd)
+    if found is None:
+        return Config(root=cwd.resolve())
+    return load_file(found)

@@ -1,0 +1,148 @@
+"""Which files a run checks, and which kind of source each one is.
+
+Directories are walked (symlinked directories are not followed, so loops cannot happen),
+skipping `.git`, what `.gitignore` ignores and what `exclude`/`extend-exclude` name. Files
+given explicitly are always checked: a YAML name is read as Compose, anything else as a
+Dockerfile.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinlint.config import Config
+from pinlint.gitignore import GitIgnore, find_repo_root, glob_regex
+
+DOCKERFILE = "dockerfile"
+COMPOSE = "compose"
+
+_COMPOSE_PREFIXES = ("compose.", "docker-compose.")
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def dockerfile_name(name: str) -> bool:
+    """Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile* (any case)."""
+    lower = name.lower()
+    if lower.endswith(".dockerignore") or lower.endswith(".containerignore"):
+        return False
+    return (
+        lower == "dockerfile"
+        or lower.startswith("dockerfile.")
+        or lower.endswith(".dockerfile")
+        or lower.startswith("containerfile")
+        or lower.endswith(".containerfile")
+    )
+
+
+def compose_name(name: str) -> bool:
+    """compose.yaml, docker-compose.yml and their `.override.` and other `compose.*.yaml` variants."""
+    lower = name.lower()
+    return lower.startswith(_COMPOSE_PREFIXES) and lower.endswith(_YAML_SUFFIXES)
+
+
+def kind_of(name: str, explicit: bool) -> str | None:
+    if dockerfile_name(name):
+        return DOCKERFILE
+    if compose_name(name):
+        return COMPOSE
+    if explicit:
+        return COMPOSE if name.lower().endswith(_YAML_SUFFIXES) else DOCKERFILE
+    return None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # as given or found (not resolved: symlinks stay symlinks)
+    display: str  # what reports show: relative to the working directory when below it
+    kind: str
+
+
+class _Excluder:
+    def __init__(self, config: Config) -> None:
+        self.root = config.root
+        patterns = (*config.exclude, *config.extend_exclude)
+        self.name_patterns = [glob_regex(p) for p in patterns if "/" not in p.strip("/")]
+        self.path_patterns = [glob_regex(p) for p in patterns if "/" in p.strip("/")]
+
+    def excluded(self, path: Path) -> bool:
+        if any(p.match(path.name) for p in self.name_patterns):
+            return True
+        if not self.path_patterns:
+            return False
+        try:
+            rel = path.absolute().relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        return any(p.match(rel) for p in self.path_patterns)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return path.absolute().relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple[list[SourceFile], list[str]]:
+    """The files to check, in a stable order, and one error line per path that does not exist."""
+    cwd = (cwd or Path(os.getcwd())).absolute()
+    excluder = _Excluder(config)
+    found: dict[Path, SourceFile] = {}
+    errors: list[str] = []
+    for arg in paths:
+        path = Path(arg)
+        if path.is_dir():
+            for file_path, kind in _walk(path, excluder):
+                found.setdefault(file_path.absolute(), SourceFile(file_path, display_path(file_path, cwd), kind))
+        elif path.exists() or path.is_symlink():
+            kind = kind_of(path.name, explicit=True)
+            assert kind is not None
+            found.setdefault(path.absolute(), SourceFile(path, display_path(path, cwd), kind))
+        else:
+            errors.append(f"{arg}: No such file or directory")
+    return sorted(found.values(), key=lambda f: f.display), errors
+
+
+def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:
+    absolute = top.absolute()
+    repo = find_repo_root(absolute)
+    ignore = GitIgnore(repo) if repo is not None else None
+    if ignore is not None and repo is not None:
+        chain = [absolute, *absolute.parents]
+        for directory in reversed(chain[: chain.index(repo) + 1]):
+            ignore.enter(directory)
+    stack = [absolute]
+    while stack:
+        directory = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name == ".git" or excluder.excluded(path):
+                    continue
+                if ignore is not None and ignore.ignored(path, True):
+                    continue
+                subdirs.append(path)
+                continue
+            kind = kind_of(entry.name, explicit=False)
+            if kind is None or excluder.excluded(path):
+                continue
+            if ignore is not None and ignore.ignored(path, False):
+                continue
+            shown = top / path.relative_to(absolute)
+            yield shown, kind
+        for sub in reversed(subdirs):
+            if ignore is not None:
+                ignore.enter(sub)
+            stack.append(sub)

@@ -1,0 +1,184 @@
+"""Runs the rules over a file's facts, applies selection and suppressions, yields diagnostics.
+
+Selection follows ruff: the default set (or `select`), plus `extend-select`, minus `ignore`,
+minus the file's `per-file-ignores`; selectors are codes, code prefixes (`PIN2`), rule
+names, or `ALL`. Suppressions are comments: `# pinlint: ignore[=CODES]` in the comment block
+right above an instruction (or inside it) silences that instruction; `# pinlint:
+ignore-file[=CODES]` anywhere silences the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+
+from pinlint.config import Config
+from pinlint.errors import ConfigError, UsageError
+from pinlint.gitignore import glob_regex
+from pinlint.model import Diagnostic, FileFacts, ImageUse, PinIntent
+from pinlint.reference import ImageRef
+from pinlint.rules import BY_CODE, BY_NAME, RULES
+from pinlint.rules.base import RuleContext
+
+_SUPPRESSION = re.compile(r"\s*pinlint:\s*(ignore-file|ignore)(?![\w-])\s*(?:=\s*(.*?))?\s*$")
+_ALL = "ALL"
+
+
+def expand_selectors(selectors: Iterable[str], *, source: str) -> set[str]:
+    """Codes named by selectors; an unknown selector is an error naming it."""
+    codes: set[str] = set()
+    for raw in selectors:
+        selector = raw.strip()
+        if selector.upper() == _ALL:
+            codes.update(BY_CODE)
+            continue
+        if selector in BY_NAME:
+            codes.add(BY_NAME[selector].CODE)
+            continue
+        matched = {code for code in BY_CODE if code.startswith(selector.upper())}
+        if not selector or not matched:
+            error = ConfigError if source == "config" else UsageError
+            raise error(f"unknown rule selector '{raw}' in {source}")
+        codes.update(matched)
+    return codes
+
+
+@dataclass(frozen=True)
+class Selection:
+    enabled: frozenset[str]
+    per_file: tuple[tuple[re.Pattern[str], frozenset[str]], ...]
+
+    @classmethod
+    def build(
+        cls,
+        config: Config,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] = (),
+        extend_select: Sequence[str] = (),
+    ) -> Selection:
+        if select is not None:
+            enabled = expand_selectors(select, source="--select")
+        elif config.select is not None:
+            enabled = expand_selectors(config.select, source="config")
+        else:
+            enabled = {rule.CODE for rule in RULES if rule.DEFAULT_ENABLED}
+        enabled |= expand_selectors(config.extend_select, source="config")
+        enabled |= expand_selectors(extend_select, source="--extend-select")
+        enabled -= expand_selectors(config.ignore, source="config")
+        enabled -= expand_selectors(ignore, source="--ignore")
+        per_file = tuple(
+            (glob_regex(glob), frozenset(expand_selectors(codes, source="config")))
+            for glob, codes in config.per_file_ignores
+        )
+        return cls(frozenset(enabled), per_file)
+
+    def for_file(self, relpath: str) -> frozenset[str]:
+        name = relpath.rsplit("/", 1)[-1]
+        removed: set[str] = set()
+        for regex, codes in self.per_file:
+            if regex.match(relpath) or regex.match(name):
+                removed |= codes
+        return self.enabled - removed if removed else self.enabled
+
+
+@dataclass(frozen=True)
+class _Suppressions:
+    file_codes: frozenset[str] | None  # None: nothing file-wide; empty: everything
+    line_ranges: tuple[tuple[int, int, frozenset[str]], ...]  # (first, last, codes or empty=all)
+
+    def suppressed(self, code: str, line: int) -> bool:
+        if self.file_codes is not None and (not self.file_codes or code in self.file_codes):
+            return True
+        for first, last, codes in self.line_ranges:
+            if first <= line <= last and (not codes or code in codes):
+                return True
+        return False
+
+
+def _codes(text: str | None) -> frozenset[str]:
+    if not text:
+        return frozenset()
+    try:
+        return frozenset(expand_selectors([c for c in re.split(r"[,\s]+", text) if c], source="comment"))
+    except UsageError:
+        return frozenset(c.strip().upper() for c in text.split(","))
+
+
+def suppressions(facts: FileFacts) -> _Suppressions:
+    file_codes: set[str] | None = None
+    ranges: list[tuple[int, int, frozenset[str]]] = []
+    starts = [instr.start_line for instr in facts.instructions]
+    comment_lines = {line for line, _ in facts.comments}
+    for line, text in facts.comments:
+        match = _SUPPRESSION.match(text)
+        if match is None:
+            continue
+        codes = _codes(match.group(2))
+        if match.group(1) == "ignore-file":
+            if not codes:
+                file_codes = set()
+            elif file_codes is None:
+                file_codes = set(codes)
+            elif file_codes:
+                file_codes |= codes
+            continue
+        pos = bisect.bisect_right(starts, line)
+        if pos > 0 and facts.instructions[pos - 1].end_line >= line:
+            instr = facts.instructions[pos - 1]
+        elif pos < len(starts) and all(n in comment_lines for n in range(line + 1, starts[pos])):
+            instr = facts.instructions[pos]
+        else:
+            continue
+        ranges.append((instr.start_line, instr.end_line, codes))
+    return _Suppressions(None if file_codes is None else frozenset(file_codes), tuple(ranges))
+
+
+def _image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
+    if not patterns:
+        return False
+    candidates = [use.text]
+    if use.value is not None:
+        candidates.append(use.value)
+    if isinstance(use.ref, ImageRef):
+        candidates += [str(use.ref), use.ref.name, use.ref.familiar_name]
+    return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in candidates)
+
+
+def lint(
+    facts: FileFacts, config: Config, codes: frozenset[str], rules: Sequence[ModuleType] = RULES
+) -> tuple[list[Diagnostic], list[PinIntent]]:
+    """Diagnostics for one file, sorted by position, and the pin intents of fixable ones."""
+    ctx = RuleContext(path=facts.path, config=config)
+    active = [rule for rule in rules if rule.CODE in codes]
+    diagnostics: list[Diagnostic] = []
+    for rule in active:
+        if rule.TARGET == "image":
+            items: Iterable[object] = [u for u in facts.images if not _image_ignored(u, config.ignore_images)]
+        elif rule.TARGET == "instruction":
+            items = facts.instructions
+        else:
+            items = [*facts.errors, *((u.span, f"Invalid image reference '{u.text}': {u.error}") for u in facts.images if u.error)]
+        for item in items:
+            for finding in rule.check(item, ctx):
+                diagnostics.append(
+                    Diagnostic(
+                        path=facts.path,
+                        span=finding.span,
+                        code=rule.CODE,
+                        name=rule.NAME,
+                        severity=rule.SEVERITY,
+                        message=finding.message,
+                        fixable=finding.fixable,
+                        use=finding.use,
+                    )
+                )
+    if diagnostics and facts.comments:
+        sup = suppressions(facts)
+        diagnostics = [d for d in diagnostics if not sup.suppressed(d.code, d.span.line)]
+    diagnostics.sort(key=lambda d: (d.span.line, d.span.column, d.code))
+    intents = [PinIntent(d.use) for d in diagnostics if d.fixable and d.use is not None]
+    return diagnostics, intents

@@ -1,0 +1,158 @@
+"""Git's ignore rules (`.gitignore`, `.git/info/exclude`) and glob matching for `exclude`.
+
+Small on purpose: pattern → regex translation as gitignore(5) describes it (`*`, `?`, `[…]`,
+`**`, leading and trailing `/`, `!` negation, `\\` escapes); later patterns win; a file under
+an ignored directory is ignored. Kept here rather than depending on a library so that
+`pinlint check` stays fast to start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _translate(pattern: str) -> str:
+    """Regex source for a gitignore glob (no anchoring)."""
+    out: list[str] = []
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            if pattern.startswith("**", i):
+                before_ok = i == 0 or pattern[i - 1] == "/"
+                after = i + 2
+                if before_ok and (after == n or pattern[after] == "/"):
+                    if after == n:
+                        out.append(".*")
+                        i = after
+                    else:
+                        out.append("(?:.*/)?")
+                        i = after + 1
+                    continue
+                out.append("[^/]*")
+                i += 2
+                continue
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end]
+                if body[:1] in ("!", "^"):
+                    body = "^" + body[1:]
+                out.append("[" + body.replace("\\", "\\\\") + "]")
+                i = end
+        elif ch == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+class IgnoreFile:
+    """The patterns of one ignore file, relative to the directory `base` (posix, "" = root)."""
+
+    def __init__(self, base: str, lines: list[str]) -> None:
+        self.base = base
+        self.rules: list[_Rule] = []
+        for raw in lines:
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line or line.startswith("#"):
+                continue
+            stripped = line.rstrip(" ")
+            if stripped.endswith("\\") and len(line) > len(stripped):
+                stripped += " "
+            line = stripped
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:]
+            elif line.startswith("\\!") or line.startswith("\\#"):
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            if not line:
+                continue
+            anchored = "/" in line
+            line = line.lstrip("/")
+            source = _translate(line)
+            if not anchored:
+                source = "(?:.*/)?" + source
+            self.rules.append(_Rule(re.compile(source + r"\Z", re.DOTALL), negate, dir_only))
+
+    def match(self, relpath: str, is_dir: bool) -> bool | None:
+        """True (ignored), False (re-included) or None (no opinion) for a path relative to root."""
+        if self.base:
+            if not relpath.startswith(self.base + "/"):
+                return None
+            relpath = relpath[len(self.base) + 1 :]
+        verdict: bool | None = None
+        for rule in self.rules:
+            if rule.dir_only and not is_dir:
+                continue
+            if rule.regex.match(relpath):
+                verdict = not rule.negate
+        return verdict
+
+
+class GitIgnore:
+    """Every ignore file met while walking down from a repository root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: list[IgnoreFile] = []
+        exclude = root / ".git" / "info" / "exclude"
+        if exclude.is_file():
+            self._add("", exclude)
+
+    def _add(self, base: str, path: Path) -> None:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        self.files.append(IgnoreFile(base, lines))
+
+    def enter(self, directory: Path) -> None:
+        """Read `directory/.gitignore` if there is one (call once per directory, top down)."""
+        candidate = directory / ".gitignore"
+        if candidate.is_file():
+            rel = directory.relative_to(self.root).as_posix()
+            self._add("" if rel == "." else rel, candidate)
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        rel = path.relative_to(self.root).as_posix()
+        verdict = False
+        for ignore_file in self.files:
+            result = ignore_file.match(rel, is_dir)
+            if result is not None:
+                verdict = result
+        return verdict
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A `exclude`/`per-file-ignores` glob: `*` stays within a path segment, `**` crosses them."""
+    return re.compile(_translate(pattern.strip("/")) + r"\Z", re.DOTALL)
+
+
+def find_repo_root(start: Path) -> Path | None:
+    directory = start
+    while True:
+        if (directory / ".git").exists():
+            return directory
+        if directory.parent == directory:
+            return None
+        directory = directory.parent

@@ -1,0 +1,42 @@
+"""JSON output, schema version 1 (design section 8)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from pinlint.model import Diagnostic
+from pinlint.reference import ImageRef
+from pinlint.report import RunResult
+
+SCHEMA_VERSION = 1
+
+
+def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "path": d.path,
+        "line": d.span.line,
+        "column": d.span.column,
+        "end_line": d.span.end_line,
+        "end_column": d.span.end_column,
+        "code": d.code,
+        "name": d.name,
+        "severity": d.severity.label,
+        "message": d.message,
+    }
+    if d.use is not None:
+        item["kind"] = d.use.kind
+        item["image"] = d.use.text
+        item["expanded"] = str(d.use.ref) if isinstance(d.use.ref, ImageRef) else None
+    item["fixable"] = d.fixable
+    return item
+
+
+def write(result: RunResult, out: TextIO) -> None:
+    document = {
+        "version": SCHEMA_VERSION,
+        "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
+        "files_checked": result.files_checked,
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")

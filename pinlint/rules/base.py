@@ -1,0 +1,56 @@
+"""The contract between the engine and a rule module.
+
+A rule module declares CODE, NAME, SEVERITY, DEFAULT_ENABLED, FIX (None when not auto-fixable),
+SUMMARY (one line), TARGET ("image" or "instruction") and a pure `check(item, ctx)` that
+yields Findings. The engine, not the rule, stamps code, name, severity and path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from pinlint.model import ImageUse, Instruction, Severity, Span
+
+if TYPE_CHECKING:
+    from pinlint.config import Config
+
+
+@dataclass(frozen=True)
+class Finding:
+    span: Span
+    message: str
+    fixable: bool = False
+    use: ImageUse | None = None
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    path: str
+    config: Config
+    stage_names: frozenset[str] = field(default_factory=frozenset)
+
+
+class ImageRule(Protocol):
+    CODE: str
+    NAME: str
+    SEVERITY: Severity
+    DEFAULT_ENABLED: bool
+    FIX: str | None
+    SUMMARY: str
+    TARGET: str
+
+    def check(self, item: ImageUse, ctx: RuleContext) -> Iterator[Finding]: ...
+
+
+class InstructionRule(Protocol):
+    CODE: str
+    NAME: str
+    SEVERITY: Severity
+    DEFAULT_ENABLED: bool
+    FIX: str | None
+    SUMMARY: str
+    TARGET: str
+
+    def check(self, item: Instruction, ctx: RuleContext) -> Iterator[Finding]: ...

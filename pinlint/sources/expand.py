@@ -1,0 +1,290 @@
+"""Variable expansion of one Dockerfile word, as BuildKit's shell lexer does it, keeping origins.
+
+Every output character remembers the source offset it was copied from (or -1 when it came
+from outside the file, such as a build argument given on the command line or an automatic
+platform argument), so callers can tell where a reference "lives": in the instruction
+itself, in an ARG default, or in a `${VAR:-default}`.
+
+Forms: `$VAR`, `${VAR}`, `${VAR:-w}` `${VAR-w}` `${VAR:+w}` `${VAR+w}` `${VAR:?w}` `${VAR?w}`,
+`${VAR#p}` `${VAR##p}` `${VAR%p}` `${VAR%%p}` `${VAR/p/r}` `${VAR//p/r}`; single quotes are
+literal, double quotes expand, the escape character (`\\` or a backtick) escapes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pinlint.model import MappedText
+
+
+class ExpansionError(ValueError):
+    """The word is malformed (unterminated quote, bad substitution)."""
+
+
+Value = MappedText
+"""An expanded value: text plus the source offset of each character."""
+
+
+def literal(text: str, start: int = -1) -> Value:
+    """A value copied from the source at `start`, or from outside it when start < 0."""
+    if start < 0:
+        return MappedText(text, (-1,) * len(text))
+    return MappedText(text, tuple(range(start, start + len(text))))
+
+
+@dataclass
+class Expansion:
+    value: Value
+    used: list[str] = field(default_factory=list)  # variables referenced, in order
+    missing: list[str] = field(default_factory=list)  # referenced without a value to use
+
+
+_SPECIAL = "@*#?-!$0123456789"
+
+
+class _Lexer:
+    def __init__(self, word: MappedText, env: Mapping[str, Value], escape: str) -> None:
+        self.text = word.text
+        self.offsets = word.offsets
+        self.env = env
+        self.escape = escape
+        self.pos = 0
+        self.used: list[str] = []
+        self.missing: list[str] = []
+
+    def _peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def run(self, stop: str = "") -> tuple[list[str], list[int]]:
+        """Process up to (not including) an unquoted `stop` character, or to the end."""
+        chars: list[str] = []
+        offs: list[int] = []
+        text = self.text
+        while self.pos < len(text):
+            ch = text[self.pos]
+            if stop and ch == stop:
+                return chars, offs
+            if ch == self.escape:
+                self.pos += 1
+                if self.pos < len(text):
+                    chars.append(text[self.pos])
+                    offs.append(self.offsets[self.pos])
+                    self.pos += 1
+                continue
+            if ch == "'":
+                self._single_quote(chars, offs)
+            elif ch == '"':
+                self._double_quote(chars, offs)
+            elif ch == "$":
+                self._dollar(chars, offs)
+            else:
+                chars.append(ch)
+                offs.append(self.offsets[self.pos])
+                self.pos += 1
+        if stop:
+            raise ExpansionError(f"missing '{stop}' in substitution")
+        return chars, offs
+
+    def _single_quote(self, chars: list[str], offs: list[int]) -> None:
+        end = self.text.find("'", self.pos + 1)
+        if end < 0:
+            raise ExpansionError("unexpected end of statement while looking for matching single-quote")
+        for i in range(self.pos + 1, end):
+            chars.append(self.text[i])
+            offs.append(self.offsets[i])
+        self.pos = end + 1
+
+    def _double_quote(self, chars: list[str], offs: list[int]) -> None:
+        self.pos += 1
+        text = self.text
+        while self.pos < len(text):
+            ch = text[self.pos]
+            if ch == '"':
+                self.pos += 1
+                return
+            if ch == "$":
+                self._dollar(chars, offs)
+                continue
+            if ch == self.escape and self.pos + 1 < len(text) and text[self.pos + 1] in ('"', "$", self.escape):
+                self.pos += 1
+                ch = text[self.pos]
+            chars.append(ch)
+            offs.append(self.offsets[self.pos])
+            self.pos += 1
+        raise ExpansionError("unexpected end of statement while looking for matching double-quote")
+
+    def _name(self) -> str:
+        text = self.text
+        start = self.pos
+        if start < len(text) and text[start] in _SPECIAL:
+            self.pos += 1
+            return text[start]
+        while self.pos < len(text) and (text[self.pos].isalnum() or text[self.pos] == "_"):
+            self.pos += 1
+        return text[start : self.pos]
+
+    def _lookup(self, name: str) -> Value | None:
+        self.used.append(name)
+        return self.env.get(name)
+
+    def _dollar(self, chars: list[str], offs: list[int]) -> None:
+        dollar = self.pos
+        self.pos += 1
+        if self._peek() != "{":
+            name = self._name()
+            if not name:
+                chars.append("$")
+                offs.append(self.offsets[dollar])
+                return
+            value = self._lookup(name)
+            if value is None:
+                self.missing.append(name)
+            else:
+                chars.extend(value.text)
+                offs.extend(value.offsets)
+            return
+        self.pos += 1  # '{'
+        name = self._name()
+        if not name:
+            raise ExpansionError("bad substitution: missing variable name after '${'")
+        value = self._lookup(name)
+        op = self._peek()
+        if op == "}":
+            self.pos += 1
+            if value is None:
+                self.missing.append(name)
+            else:
+                chars.extend(value.text)
+                offs.extend(value.offsets)
+            return
+        if op == ":":
+            self.pos += 1
+            op2 = self._peek()
+            if op2 not in ("-", "+", "?"):
+                raise ExpansionError(f"unsupported modifier (:{op2}) in substitution of {name}")
+            self.pos += 1
+            self._conditional(name, value, op2, colon=True, chars=chars, offs=offs)
+            return
+        if op in ("-", "+", "?"):
+            self.pos += 1
+            self._conditional(name, value, op, colon=False, chars=chars, offs=offs)
+            return
+        if op in ("#", "%"):
+            self.pos += 1
+            longest = self._peek() == op
+            if longest:
+                self.pos += 1
+            pattern, _ = self.run(stop="}")
+            self.pos += 1
+            base = value if value is not None else literal("")
+            if value is None:
+                self.missing.append(name)
+            start, end = _trim(base.text, "".join(pattern), prefix=op == "#", longest=longest)
+            chars.extend(base.text[start:end])
+            offs.extend(base.offsets[start:end])
+            return
+        if op == "/":
+            self.pos += 1
+            replace_all = self._peek() == "/"
+            if replace_all:
+                self.pos += 1
+            pattern, _ = self.run(stop="/")
+            self.pos += 1
+            replacement, _ = self.run(stop="}")
+            self.pos += 1
+            base = value if value is not None else literal("")
+            if value is None:
+                self.missing.append(name)
+            out, out_offs = _replace(base, "".join(pattern), "".join(replacement), replace_all)
+            chars.extend(out)
+            offs.extend(out_offs)
+            return
+        raise ExpansionError(f"unsupported modifier ({op}) in substitution of {name}")
+
+    def _conditional(
+        self, name: str, value: Value | None, op: str, *, colon: bool, chars: list[str], offs: list[int]
+    ) -> None:
+        missing_before = len(self.missing)
+        word_chars, word_offs = self.run(stop="}")
+        self.pos += 1
+        word_missing = self.missing[missing_before:]
+        del self.missing[missing_before:]
+        is_set = value is not None
+        usable = is_set and (not colon or bool(value.text if value else ""))
+        if op == "-":
+            if usable:
+                assert value is not None
+                chars.extend(value.text)
+                offs.extend(value.offsets)
+            else:
+                chars.extend(word_chars)
+                offs.extend(word_offs)
+                self.missing.extend(word_missing)
+        elif op == "+":
+            if usable:
+                chars.extend(word_chars)
+                offs.extend(word_offs)
+                self.missing.extend(word_missing)
+        else:  # '?': an error in BuildKit when unset (or empty with ':')
+            if usable:
+                assert value is not None
+                chars.extend(value.text)
+                offs.extend(value.offsets)
+            else:
+                self.missing.append(name)
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _trim(text: str, pattern: str, *, prefix: bool, longest: bool) -> tuple[int, int]:
+    """Bounds of what remains of `text` after removing a matching prefix or suffix."""
+    regex = _glob_regex(pattern)
+    n = len(text)
+    sizes = range(n, -1, -1) if longest else range(n + 1)
+    for size in sizes:
+        if prefix and regex.fullmatch(text, 0, size):
+            return size, n
+        if not prefix and regex.fullmatch(text, n - size, n):
+            return 0, n - size
+    return 0, n
+
+
+def _replace(base: Value, pattern: str, replacement: str, replace_all: bool) -> tuple[list[str], list[int]]:
+    regex = _glob_regex(pattern)
+    chars: list[str] = []
+    offs: list[int] = []
+    pos = 0
+    for match in regex.finditer(base.text):
+        if match.end() == match.start():
+            continue
+        chars.extend(base.text[pos : match.start()])
+        offs.extend(base.offsets[pos : match.start()])
+        chars.extend(replacement)
+        offs.extend([-1] * len(replacement))
+        pos = match.end()
+        if not replace_all:
+            break
+    chars.extend(base.text[pos:])
+    offs.extend(base.offsets[pos:])
+    return chars, offs
+
+
+def expand(word: MappedText, env: Mapping[str, Value], escape: str = "\\") -> Expansion:
+    """Expand variables in `word` and remove its quotes; `env` holds the variables that are set."""
+    lexer = _Lexer(word, env, escape)
+    chars, offs = lexer.run()
+    return Expansion(MappedText("".join(chars), tuple(offs)), lexer.used, lexer.missing)

@@ -1,0 +1,61 @@
+"""Reading a source file's bytes into text: UTF-8 only, BOM noted, bad input explained.
+
+A file that cannot be read, is binary, UTF-16/32, or not valid UTF-8 gives a one-line reason
+with the position of the first bad byte instead of text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_BYTES = 64 * 1024 * 1024
+_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+@dataclass(frozen=True)
+class SourceText:
+    text: str  # BOM removed
+    bom: bool
+
+
+class DecodeError(ValueError):
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def decode(data: bytes) -> SourceText:
+    for bom, name in _BOMS.items():
+        if data.startswith(bom):
+            raise DecodeError(f"file is {name} encoded; only UTF-8 is supported")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
+        data = data[3:]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        return_col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise DecodeError("binary file (NUL byte); not a text file", line, return_col)
+    try:
+        return SourceText(data.decode("utf-8"), bom)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise DecodeError(f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", line, column) from None
+
+
+def read(path: Path) -> SourceText:
+    """Read and decode a file; OSError and DecodeError carry the reason."""
+    with path.open("rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DecodeError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    return decode(data)
