@@ -53,7 +53,15 @@ _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*", re.ASCII)
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_WORD = re.compile(r"(\d*)<<(-?)([^<]*)", re.DOTALL)
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*", re.ASCII)
-_WS = " \t\v\f\r"
+_WS = " \t\v\f\r"  # what separates words (BuildKit's reWhitespace)
+
+
+def _lstrip_space(text: str) -> str:
+    """Strip leading white space as Go's unicode.IsSpace defines it (NBSP, NEL, U+3000 included)."""
+    i = 0
+    while i < len(text) and (text[i] in " \t\v\f\r\x85\xa0" or (text[i] > "\xff" and text[i].isspace())):
+        i += 1
+    return text[i:]
 
 
 class _ParseError(Exception):
@@ -141,7 +149,7 @@ class DockerfileParser:
     @staticmethod
     def _continuation_regex(escape: str) -> re.Pattern[str]:
         e = re.escape(escape)
-        return re.compile(rf"([^{e}]){e}[ \t]*$")
+        return re.compile(rf"([^{e}]){e}[ \t]*$|^{e}[ \t]*$")
 
     def _error(self, message: str, start: int, end: int | None = None) -> None:
         end = start if end is None else end
@@ -155,6 +163,10 @@ class DockerfileParser:
             self._lex(lines)
         except _ParseError as exc:
             self._error(str(exc), exc.start, exc.end)
+        if lines.lines and lines.lines[0].startswith("#!"):
+            self._syntax_after_shebang(lines)
+        if not self.facts.instructions and not self.facts.errors:
+            self._error("file with no instructions", 0)
         self._analyse()
         return self.facts
 
@@ -163,15 +175,13 @@ class DockerfileParser:
         seen_directives: set[str] = set()
         n = len(lines.lines)
         i = 0
-        first_line = True
         while i < n:
             raw = lines.lines[i]
             base = lines.starts[i]
-            stripped = raw.lstrip(_WS)
+            stripped = _lstrip_space(raw)
             lead = len(raw) - len(stripped)
             if not directives_done:
-                directives_done = self._directive(stripped, base + lead, seen_directives, first_line)
-            first_line = False
+                directives_done = self._directive(stripped, base + lead, seen_directives)
             i += 1
             if stripped.startswith("#"):
                 self.facts.comments.append((i, stripped[1:]))
@@ -186,7 +196,7 @@ class DockerfileParser:
                 raw = lines.lines[i]
                 base = lines.starts[i]
                 i += 1
-                stripped = raw.lstrip(_WS)
+                stripped = _lstrip_space(raw)
                 if stripped.startswith("#"):
                     self.facts.comments.append((i, stripped[1:]))
                     continue
@@ -200,17 +210,26 @@ class DockerfileParser:
                 continue
             i = self._instruction(body, start_line, i, lines)
 
+    def _syntax_after_shebang(self, lines: _Lines) -> None:
+        """BuildKit's syntax detection (unlike its parser) looks past a `#!` first line."""
+        for raw, start in zip(lines.lines[1:], lines.starts[1:]):
+            stripped = _lstrip_space(raw)
+            match = _DIRECTIVE.fullmatch(stripped)
+            if match is None or match.group(1).lower() not in _KNOWN_DIRECTIVES:
+                return
+            if match.group(1).lower() == "syntax":
+                self.syntax = (match.group(2), start + len(raw) - len(stripped) + match.start(2))
+                return
+
     def _trim_continuation(self, chars: str, offsets: list[int]) -> tuple[str, list[int], bool]:
         match = self._continuation.search(chars)
         if match is None:
             return chars, offsets, False
-        cut = match.start() + 1
+        cut = match.start() + 1 if match.group(1) else match.start()
         return chars[:cut], offsets[:cut], True
 
-    def _directive(self, line: str, offset: int, seen: set[str], first_line: bool) -> bool:
+    def _directive(self, line: str, offset: int, seen: set[str]) -> bool:
         """Handle a possible parser directive; return True when directives are over."""
-        if first_line and line.startswith("#!"):
-            return False  # BuildKit's syntax detection skips a shebang line
         match = _DIRECTIVE.fullmatch(line)
         if match is None:
             return True

@@ -1,0 +1,10 @@
+# syntax=docker/dockerfile:1
+# escape=`
+FROM mcr.microsoft.com/dotnet/sdk:8.0 `
+    AS build
+WORKDIR C:\src
+COPY . .
+RUN dotnet publish -c Release `
+    -o C:\out
+FROM mcr.microsoft.com/dotnet/runtime:8.0
+COPY --from=build C:\out C:\app

@@ -1,0 +1,7 @@
+FROM alpine:3.19
+RUN echo a \   
+    b
+RUN echo c \	
+    d
+RUN echo e \ 	 
+    f

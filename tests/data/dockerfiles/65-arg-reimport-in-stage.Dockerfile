@@ -1,0 +1,8 @@
+ARG NODE_VERSION=20
+ARG UNUSED=1
+FROM node:${NODE_VERSION}-alpine AS build
+ARG NODE_VERSION
+ARG LOCAL=only-in-stage
+RUN echo "node $NODE_VERSION $LOCAL"
+FROM node:${NODE_VERSION}-slim
+ARG NODE_VERSION=override-in-stage
