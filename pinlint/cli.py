@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pinlint import __version__
@@ -78,7 +79,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )
     paths = args.paths or ["."]
     exit_code = EXIT_OK
-    items: list[tuple[discover.SourceFile, runner.Callable[[], source_text.SourceText]]] = []
+    items: list[tuple[discover.SourceFile, Callable[[], source_text.SourceText]]] = []
     if "-" in paths:
         if len(paths) != 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths")
@@ -96,7 +97,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print(f"pinlint: error: {error}", file=sys.stderr)
             exit_code = EXIT_USAGE
         for source in files:
-            items.append((source, lambda p=source.path: source_text.read(p)))
+            items.append((source, functools.partial(source_text.read, source.path)))
     outcome = runner.check_files(items, config, selection)
     result = outcome.result
     if args.format == "json":

@@ -9,6 +9,7 @@ configuration are taken from there. An unknown key is an error naming the key.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +104,9 @@ def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) 
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
-            kwargs[attr] = tuple((glob, _strings(f"per-file-ignores.{glob}", codes, where)) for glob, codes in value.items())
+            kwargs[attr] = tuple(
+                (glob, _strings(f"per-file-ignores.{glob}", codes, where)) for glob, codes in value.items()
+            )
         elif key == "fail-level":
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: 'fail-level' must be one of error, warning, info")
@@ -148,13 +151,14 @@ def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) 
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -98,9 +98,8 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
             for file_path, kind in _walk(path, excluder):
                 found.setdefault(file_path.absolute(), SourceFile(file_path, display_path(file_path, cwd), kind))
         elif path.exists() or path.is_symlink():
-            kind = kind_of(path.name, explicit=True)
-            assert kind is not None
-            found.setdefault(path.absolute(), SourceFile(path, display_path(path, cwd), kind))
+            explicit_kind = kind_of(path.name, explicit=True) or DOCKERFILE
+            found.setdefault(path.absolute(), SourceFile(path, display_path(path, cwd), explicit_kind))
         else:
             errors.append(f"{arg}: No such file or directory")
     return sorted(found.values(), key=lambda f: f.display), errors

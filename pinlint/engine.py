@@ -93,10 +93,7 @@ class _Suppressions:
     def suppressed(self, code: str, line: int) -> bool:
         if self.file_codes is not None and (not self.file_codes or code in self.file_codes):
             return True
-        for first, last, codes in self.line_ranges:
-            if first <= line <= last and (not codes or code in codes):
-                return True
-        return False
+        return any(first <= line <= last and (not codes or code in codes) for first, last, codes in self.line_ranges)
 
 
 def _codes(text: str | None) -> frozenset[str]:
@@ -161,7 +158,10 @@ def lint(
         elif rule.TARGET == "instruction":
             items = facts.instructions
         else:
-            items = [*facts.errors, *((u.span, f"Invalid image reference '{u.text}': {u.error}") for u in facts.images if u.error)]
+            items = [
+                *facts.errors,
+                *((u.span, f"Invalid image reference '{u.text}': {u.error}") for u in facts.images if u.error),
+            ]
         for item in items:
             for finding in rule.check(item, ctx):
                 diagnostics.append(

@@ -79,9 +79,7 @@ class IgnoreFile:
                 stripped += " "
             line = stripped
             negate = line.startswith("!")
-            if negate:
-                line = line[1:]
-            elif line.startswith("\\!") or line.startswith("\\#"):
+            if negate or line.startswith("\\!") or line.startswith("\\#"):
                 line = line[1:]
             dir_only = line.endswith("/")
             line = line.rstrip("/")

@@ -43,7 +43,7 @@ class Span:
 class TextIndex:
     """Maps character offsets of one text to 1-based line/column positions."""
 
-    __slots__ = ("text", "_line_starts")
+    __slots__ = ("_line_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text

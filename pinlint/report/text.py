@@ -28,7 +28,8 @@ def write(result: RunResult, out: TextIO, *, color: bool) -> None:
             out.write(f"{d.path}:{d.span.line}:{d.span.column}: {d.code}{mark} {d.message}\n")
     count = len(result.diagnostics)
     if not count:
-        out.write(f"All checks passed! ({result.files_checked} file{'s' if result.files_checked != 1 else ''} checked)\n")
+        files_word = "file" if result.files_checked == 1 else "files"
+        out.write(f"All checks passed! ({result.files_checked} {files_word} checked)\n")
         return
     noun = "problem" if count == 1 else "problems"
     out.write(f"Found {count} {noun} in {len(files)} of {result.files_checked} files checked.\n")

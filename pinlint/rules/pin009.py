@@ -24,5 +24,6 @@ def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
         return
     for pattern in ctx.config.denied_tags:
         if fnmatch.fnmatchcase(ref.tag, pattern):
-            yield Finding(item.span, f"Image '{shown(item)}' uses denied tag '{ref.tag}' (matches '{pattern}')", use=item)
+            message = f"Image '{shown(item)}' uses denied tag '{ref.tag}' (matches '{pattern}')"
+            yield Finding(item.span, message, use=item)
             return

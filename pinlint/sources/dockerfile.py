@@ -27,8 +27,10 @@ from pinlint.model import FileFacts, Heredoc, ImageUse, Instruction, MappedText,
 from pinlint.sources.expand import Expansion, ExpansionError, Value, expand, literal
 
 KNOWN_INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL "
-    "STOPSIGNAL USER VOLUME WORKDIR".split()
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    }
 )
 _HEREDOC_INSTRUCTIONS = frozenset({"ADD", "COPY", "RUN"})
 _JSON_INSTRUCTIONS = frozenset({"ADD", "COPY", "RUN", "CMD", "ENTRYPOINT", "SHELL", "VOLUME"})
@@ -212,7 +214,7 @@ class DockerfileParser:
 
     def _syntax_after_shebang(self, lines: _Lines) -> None:
         """BuildKit's syntax detection (unlike its parser) looks past a `#!` first line."""
-        for raw, start in zip(lines.lines[1:], lines.starts[1:]):
+        for raw, start in zip(lines.lines[1:], lines.starts[1:], strict=True):
             stripped = _lstrip_space(raw)
             match = _DIRECTIVE.fullmatch(stripped)
             if match is None or match.group(1).lower() not in _KNOWN_DIRECTIVES:

@@ -32,11 +32,11 @@ class DecodeError(ValueError):
 
 
 def decode(data: bytes) -> SourceText:
-    for bom, name in _BOMS.items():
-        if data.startswith(bom):
+    for mark, name in _BOMS.items():
+        if data.startswith(mark):
             raise DecodeError(f"file is {name} encoded; only UTF-8 is supported")
-    bom = data.startswith(b"\xef\xbb\xbf")
-    if bom:
+    has_bom = data.startswith(b"\xef\xbb\xbf")
+    if has_bom:
         data = data[3:]
     nul = data.find(b"\x00")
     if nul >= 0:
@@ -44,7 +44,7 @@ def decode(data: bytes) -> SourceText:
         return_col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
         raise DecodeError("binary file (NUL byte); not a text file", line, return_col)
     try:
-        return SourceText(data.decode("utf-8"), bom)
+        return SourceText(data.decode("utf-8"), has_bom)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
