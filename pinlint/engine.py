@@ -3,8 +3,9 @@
 Selection follows ruff: the default set (or `select`), plus `extend-select`, minus `ignore`,
 minus the file's `per-file-ignores`; selectors are codes, code prefixes (`PIN2`), rule
 names, or `ALL`. Suppressions are comments: `# pinlint: ignore[=CODES]` in the comment block
-right above an instruction (or inside it) silences that instruction; `# pinlint:
-ignore-file[=CODES]` anywhere silences the file.
+right above a Dockerfile instruction (or inside it) silences that instruction; in YAML it
+silences its own line and the line below; `# pinlint: ignore-file[=CODES]` anywhere
+silences the file.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ def suppressions(facts: FileFacts) -> _Suppressions:
                 file_codes = set(codes)
             elif file_codes:
                 file_codes |= codes
+            continue
+        if facts.kind == "compose":
+            ranges.append((line, line + 1, codes))  # the commented line, or the line below
             continue
         pos = bisect.bisect_right(starts, line)
         if pos > 0 and facts.instructions[pos - 1].end_line >= line:

@@ -231,6 +231,7 @@ class FileFacts:
     path: str
     text: str
     index: TextIndex
+    kind: str = "dockerfile"  # or "compose": decides how suppression comments apply
     images: list[ImageUse] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
     errors: list[tuple[Span, str]] = field(default_factory=list)  # become PIN900

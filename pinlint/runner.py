@@ -1,24 +1,30 @@
 """One `check` pass: read each file, parse it by kind, lint it, collect the results.
 
-A file that cannot be read or decoded becomes a PIN900 diagnostic and the run goes on.
+Compose files come first: they name further Compose files (`include:`, `extends.file`) and
+the Dockerfiles they build, with build arguments. A Dockerfile built by a Compose file is
+parsed once per distinct set of build arguments (instead of once without any), and its
+findings are reported at the Dockerfile's own path, once. A file that cannot be read or
+decoded becomes a PIN900 diagnostic and the run goes on.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pinlint import engine
 from pinlint.config import Config
-from pinlint.discover import DOCKERFILE, SourceFile
-from pinlint.model import FileFacts, PinIntent, Span, TextIndex
+from pinlint.discover import COMPOSE, DOCKERFILE, SourceFile, display_path
+from pinlint.model import Diagnostic, FileFacts, PinIntent, Span, TextIndex
 from pinlint.report import RunResult
 from pinlint.sources import text as source_text
 from pinlint.sources.dockerfile import parse_dockerfile
+from pinlint.sources.expand import Value
 
-Parser = Callable[[str, str], FileFacts]
-PARSERS: dict[str, Parser] = {DOCKERFILE: parse_dockerfile}
+Loader = Callable[[], source_text.SourceText]
 
 
 @dataclass
@@ -35,37 +41,112 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _error_facts(display: str, message: str, line: int = 1, column: int = 1) -> FileFacts:
-    facts = FileFacts(path=display, text="", index=TextIndex(""))
+def _error_facts(display: str, message: str, line: int = 1, column: int = 1, kind: str = DOCKERFILE) -> FileFacts:
+    facts = FileFacts(path=display, text="", index=TextIndex(""), kind=kind)
     facts.errors.append((Span(line, column, line, column, 0, 0), message))
     return facts
 
 
-def parse_source(display: str, kind: str, load: Callable[[], source_text.SourceText]) -> FileFacts:
+def _load(display: str, kind: str, load: Loader) -> source_text.SourceText | FileFacts:
     try:
-        source = load()
+        return load()
     except source_text.DecodeError as exc:
-        return _error_facts(display, str(exc), exc.line, exc.column)
+        return _error_facts(display, str(exc), exc.line, exc.column, kind)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
-        return _error_facts(display, f"cannot read file: {reason}")
-    return PARSERS[kind](source.text, display)
+        return _error_facts(display, f"cannot read file: {reason}", kind=kind)
+
+
+class _Run:
+    def __init__(self, config: Config, selection: engine.Selection) -> None:
+        self.config = config
+        self.selection = selection
+        self.outcome = CheckOutcome()
+        self.cwd = Path(os.getcwd()).absolute()
+        self.seen: set[tuple[str, Path]] = set()
+        self.reported: set[tuple[str, int, int, str, str]] = set()
+        self.builds: dict[Path, list[dict[str, Value]]] = {}
+        self._shell: dict[str, Value] | None = None
+
+    def shell(self) -> dict[str, Value]:
+        if self._shell is None:
+            from pinlint.sources.compose import shell_environment
+
+            self._shell = shell_environment()
+        return self._shell
+
+    def lint(self, facts: FileFacts, path: Path) -> None:
+        codes = self.selection.for_file(_relative(path, self.config.root))
+        diagnostics, _ = engine.lint(facts, self.config, codes)
+        fresh: list[Diagnostic] = []
+        for d in diagnostics:
+            key = (d.path, d.span.start, d.span.end, d.code, d.message)
+            if key not in self.reported:
+                self.reported.add(key)
+                fresh.append(d)
+        self.outcome.result.diagnostics.extend(fresh)
+        self.outcome.intents.extend(PinIntent(d.use) for d in fresh if d.fixable and d.use is not None)
+        self.outcome.facts.append(facts)
+
+    def compose(self, source: SourceFile, load: Loader) -> None:
+        from pinlint.sources.compose import parse_compose, project_environment
+
+        key = (COMPOSE, source.path.absolute())
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        loaded = _load(source.display, COMPOSE, load)
+        if isinstance(loaded, FileFacts):
+            self.outcome.result.files_checked += 1
+            self.lint(loaded, source.path)
+            return
+        location = source.path if source.display != "-" else None
+        directory = source.path.absolute().parent
+        result = parse_compose(loaded.text, source.display, location, project_environment(directory, self.shell()))
+        if not result.is_compose and not result.facts.errors:
+            return
+        self.outcome.result.files_checked += 1
+        self.lint(result.facts, source.path)
+        for build in result.builds:
+            self.builds.setdefault(build.dockerfile.resolve(), []).append(dict(build.args))
+        for related in result.related:
+            if related.is_file():
+                shown = SourceFile(related, display_path(related, self.cwd), COMPOSE)
+                self.compose(shown, functools.partial(source_text.read, related))
+
+    def dockerfile(self, source: SourceFile, load: Loader, variants: list[dict[str, Value]]) -> None:
+        loaded = _load(source.display, DOCKERFILE, load)
+        self.outcome.result.files_checked += 1
+        if isinstance(loaded, FileFacts):
+            self.lint(loaded, source.path)
+            return
+        for args in variants or [{}]:
+            self.lint(parse_dockerfile(loaded.text, source.display, args), source.path)
+
+
+def _distinct(variants: list[dict[str, Value]]) -> list[dict[str, Value]]:
+    """Build-argument sets with the same values once each, in first-seen order."""
+    seen: dict[tuple[tuple[str, str], ...], dict[str, Value]] = {}
+    for args in variants:
+        seen.setdefault(tuple(sorted((k, v.text) for k, v in args.items())), args)
+    return list(seen.values())
 
 
 def check_files(
-    files: Iterable[tuple[SourceFile, Callable[[], source_text.SourceText]]],
-    config: Config,
-    selection: engine.Selection,
+    items: Iterable[tuple[SourceFile, Loader]], config: Config, selection: engine.Selection
 ) -> CheckOutcome:
-    outcome = CheckOutcome()
-    for source, load in files:
-        if source.kind not in PARSERS:
-            continue
-        facts = parse_source(source.display, source.kind, load)
-        codes = selection.for_file(_relative(source.path, config.root))
-        diagnostics, intents = engine.lint(facts, config, codes)
-        outcome.result.diagnostics.extend(diagnostics)
-        outcome.result.files_checked += 1
-        outcome.intents.extend(intents)
-        outcome.facts.append(facts)
-    return outcome
+    run = _Run(config, selection)
+    dockerfiles: list[tuple[SourceFile, Loader]] = []
+    for source, load in items:
+        if source.kind == COMPOSE:
+            run.compose(source, load)
+        else:
+            dockerfiles.append((source, load))
+    for source, load in dockerfiles:
+        variants = run.builds.pop(source.path.resolve(), []) if source.display != "-" else []
+        run.dockerfile(source, load, _distinct(variants))
+    for path, variants in run.builds.items():  # built by a Compose file, not found by discovery
+        shown = SourceFile(path, display_path(path, run.cwd), DOCKERFILE)
+        run.dockerfile(shown, functools.partial(source_text.read, path), _distinct(variants))
+    run.outcome.result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
+    return run.outcome

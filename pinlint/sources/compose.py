@@ -1,0 +1,569 @@
+"""Compose source: every image reference of a Compose file, with spans, interpolated as Compose does.
+
+YAML is read with PyYAML's composer only: scalars stay the text written in the file (no YAML
+1.1 coercion), every node keeps its position, aliases share their anchor's node (so a scalar
+used by many services is reported once, at its own position, and alias bombs cost nothing),
+and custom tags such as `!reset`/`!override` need no constructor. `<<` merge keys are applied
+here.
+
+Image-bearing fields: `services.*.image` (unless the service also has `build`, where `image`
+names the output), `build.additional_contexts` `docker-image://…`, `build.cache_from`,
+`volumes[]` of `type: image`, `pre_start[].image`. `build:` is followed into its Dockerfile
+(context relative to this file, `dockerfile` relative to the context, `build.args` feeding
+the Dockerfile's ARGs) and `dockerfile_inline` is parsed in place. `include:` and
+`extends.file` name further Compose files for the runner to read. Files in the legacy layout
+(services at the top level) are read too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pinlint import reference
+from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
+from pinlint.sources.expand import Value, literal
+from pinlint.sources.interpolate import TemplateError, interpolate, parse_env_file
+
+_IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
+_URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
+_COMMENT = re.compile(r"(?:^|\s)#(.*)$")
+_MAX_MERGE_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    """A Dockerfile this Compose file builds: on disk (`dockerfile`) with `args`."""
+
+    dockerfile: Path
+    args: Mapping[str, Value]
+    origin: Span  # where the compose file names the build, for errors
+
+
+@dataclass
+class ComposeResult:
+    facts: FileFacts
+    builds: list[BuildTarget] = field(default_factory=list)
+    related: list[Path] = field(default_factory=list)  # include: and extends.file: compose files
+    is_compose: bool = True
+
+
+def _yaml() -> Any:
+    import yaml
+
+    return yaml
+
+
+def shell_environment() -> dict[str, Value]:
+    return {k: literal(v) for k, v in os.environ.items()}
+
+
+def project_environment(directory: Path, shell: Mapping[str, Value]) -> dict[str, Value]:
+    """Interpolation variables: the shell environment over the project's `.env`."""
+    env_file = directory / ".env"
+    variables: dict[str, Value] = {}
+    if env_file.is_file():
+        try:
+            variables = parse_env_file(env_file.read_text(encoding="utf-8", errors="replace"), shell)
+        except (OSError, TemplateError):
+            variables = {}
+    variables.update(shell)
+    return variables
+
+
+class ComposeParser:
+    def __init__(self, text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> None:
+        self.text = text
+        self.display = display
+        self.location = location
+        self.directory = location.parent if location is not None else Path.cwd()
+        self.env = env
+        self.index = TextIndex(text)
+        self.result = ComposeResult(FileFacts(display, text, self.index, kind="compose"))
+        self.facts = self.result.facts
+        self._seen_nodes: set[int] = set()
+        self._merged: dict[int, list[tuple[Any, Any]]] = {}
+
+    # -- YAML helpers ----------------------------------------------------------------------
+
+    def _error(self, message: str, start: int, end: int | None = None) -> None:
+        self.facts.errors.append((self.index.span(start, start if end is None else end), message))
+
+    def _mapping(self, node: Any, depth: int = 0) -> list[tuple[Any, Any]]:
+        """(key node, value node) pairs of a mapping with `<<` merges applied (own keys win)."""
+        yaml = _yaml()
+        if not isinstance(node, yaml.MappingNode):
+            return []
+        cached = self._merged.get(id(node))
+        if cached is not None:
+            return cached
+        if depth > _MAX_MERGE_DEPTH:
+            return []
+        own: list[tuple[Any, Any]] = []
+        inherited: list[tuple[Any, Any]] = []
+        for key, value in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                for source in sources:
+                    inherited.extend(self._mapping(source, depth + 1))
+            else:
+                own.append((key, value))
+        names = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+        merged = list(own)
+        for key, value in inherited:
+            if isinstance(key, yaml.ScalarNode) and key.value not in names:
+                names.add(key.value)
+                merged.append((key, value))
+        self._merged[id(node)] = merged
+        return merged
+
+    def _get(self, node: Any, name: str) -> Any:
+        for key, value in self._mapping(node):
+            if getattr(key, "value", None) == name:
+                return value
+        return None
+
+    def _is_scalar(self, node: Any) -> bool:
+        yaml = _yaml()
+        return isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null" and node.value != ""
+
+    def _scalar_text(self, node: Any) -> tuple[MappedText, int, int]:
+        """The scalar's value with source offsets when it maps 1:1 to the source, and its bounds."""
+        value: str = node.value
+        start, end = node.start_mark.index, node.end_mark.index
+        text = self.text
+        if node.style in ('"', "'"):
+            inner_end = end - 1
+            if text[inner_end : inner_end + 1] == node.style and text[inner_end - len(value) : inner_end] == value:
+                begin = inner_end - len(value)
+                return literal(value, begin), begin, inner_end
+            return literal(value), start, end
+        if not node.style and text[end - len(value) : end] == value:
+            return literal(value, end - len(value)), end - len(value), end
+        return literal(value), start, end
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def parse(self) -> ComposeResult:
+        yaml = _yaml()
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            documents = list(yaml.compose_all(self.text, Loader=loader))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            offset = mark.index if mark is not None else 0
+            problem = exc.problem or exc.context or "invalid YAML"
+            self._error(f"invalid YAML: {problem}", min(offset, len(self.text)))
+            return self.result
+        except (yaml.YAMLError, RecursionError) as exc:
+            reason = "nesting too deep" if isinstance(exc, RecursionError) else str(exc).splitlines()[0]
+            self._error(f"invalid YAML: {reason}", 0)
+            return self.result
+        self._collect_comments()
+        documents = [d for d in documents if d is not None]
+        if not documents:
+            self.result.is_compose = False
+            return self.result
+        if len(documents) > 1:
+            self._error(
+                "a Compose file holds one YAML document; found several", documents[1].start_mark.index
+            )
+            return self.result
+        root = documents[0]
+        if not isinstance(root, yaml.MappingNode):
+            self._error("a Compose file must be a mapping at the top level", root.start_mark.index)
+            return self.result
+        services = self._get(root, "services")
+        if services is None:
+            services = root if self._looks_legacy(root) else None
+            if services is None:
+                self.result.is_compose = False
+                return self.result
+        elif not isinstance(services, yaml.MappingNode):
+            if not (isinstance(services, yaml.ScalarNode) and services.tag == "tag:yaml.org,2002:null"):
+                self._error("'services' must be a mapping", services.start_mark.index)
+            return self.result
+        for _, service in self._mapping(services):
+            self._service(service)
+        self._includes(root)
+        return self.result
+
+    def _looks_legacy(self, root: Any) -> bool:
+        pairs = self._mapping(root)
+        if not pairs or any(getattr(k, "value", "") == "version" for k, _ in pairs):
+            return False
+        return all(self._get(value, "image") is not None or self._get(value, "build") is not None for _, value in pairs)
+
+    def _collect_comments(self) -> None:
+        for number, line in enumerate(self.text.split("\n"), start=1):
+            if "#" not in line:
+                continue
+            match = _COMMENT.search(line)
+            if match is not None and "pinlint" in match.group(1):
+                self.facts.comments.append((number, match.group(1)))
+
+    def _service(self, service: Any) -> None:
+        yaml = _yaml()
+        if not isinstance(service, yaml.MappingNode):
+            return
+        build = self._get(service, "build")
+        image = self._get(service, "image")
+        has_build = build is not None and not (isinstance(build, yaml.ScalarNode) and build.tag in ("!reset",))
+        if image is not None and not has_build:
+            self._image("compose-image", image)
+        if has_build:
+            self._build(build)
+        volumes = self._get(service, "volumes")
+        if isinstance(volumes, yaml.SequenceNode):
+            for volume in volumes.value:
+                kind = self._get(volume, "type")
+                if kind is not None and getattr(kind, "value", None) == "image":
+                    source = self._get(volume, "source")
+                    if source is not None:
+                        self._image("compose-volume-image", source)
+        hooks = self._get(service, "pre_start")
+        if isinstance(hooks, yaml.SequenceNode):
+            for hook in hooks.value:
+                hook_image = self._get(hook, "image")
+                if hook_image is not None:
+                    self._image("compose-hook-image", hook_image)
+        extends = self._get(service, "extends")
+        if extends is not None:
+            other = self._get(extends, "file")
+            if other is not None and self._is_scalar(other):
+                self._related(other)
+
+    def _includes(self, root: Any) -> None:
+        yaml = _yaml()
+        include = self._get(root, "include")
+        if not isinstance(include, yaml.SequenceNode):
+            return
+        for entry in include.value:
+            if isinstance(entry, yaml.ScalarNode):
+                self._related(entry)
+                continue
+            paths = self._get(entry, "path")
+            if isinstance(paths, yaml.SequenceNode):
+                for path in paths.value:
+                    self._related(path)
+            elif paths is not None:
+                self._related(paths)
+
+    def _interpolated(self, node: Any) -> tuple[Value | None, int, int]:
+        raw, start, end = self._scalar_text(node)
+        try:
+            result = interpolate(raw, self.env)
+        except TemplateError as exc:
+            self._error(str(exc), start, end)
+            return None, start, end
+        if result.missing:
+            return None, start, end
+        return result.value, start, end
+
+    def _related(self, node: Any) -> None:
+        if not self._is_scalar(node):
+            return
+        value, _, _ = self._interpolated(node)
+        if value is None or _URL_CONTEXT.match(value.text):
+            return
+        self.result.related.append(self.directory / value.text)
+
+    # -- images --------------------------------------------------------------------------
+
+    def _image(self, kind: str, node: Any, prefix: str = "") -> None:
+        if not self._is_scalar(node) or id(node) in self._seen_nodes:
+            return
+        self._seen_nodes.add(id(node))
+        raw, start, end = self._scalar_text(node)
+        if prefix:
+            if not raw.text.startswith(prefix):
+                return
+            cut = len(prefix)
+            raw = MappedText(raw.text[cut:], raw.offsets[cut:])
+            if start >= 0 and raw.offsets and raw.offsets[0] >= 0:
+                start = raw.offsets[0]
+        span = self.index.span(start, end)
+        text = self.text[start:end]
+        try:
+            result = interpolate(raw, self.env)
+        except TemplateError as exc:
+            self._error(f"{exc} in {text!r}", start, end)
+            return
+        if result.missing:
+            names = tuple(dict.fromkeys(result.missing))
+            self.facts.images.append(ImageUse(self.display, kind, text, span, None, None, unresolved=names))
+            return
+        value = result.value
+        if _IMAGE_ID.fullmatch(value.text):
+            return  # a local image ID
+        try:
+            ref = reference.parse(value.text)
+        except reference.ReferenceError as exc:
+            self.facts.images.append(ImageUse(self.display, kind, text, span, value.text, None, error=str(exc)))
+            return
+        name_end = value.text.find("@")
+        name_end = len(value.text) if name_end < 0 else name_end
+        region = value.source_range(0, name_end)
+        pin_span = self.index.span(*region) if region else None
+        uses_variable = "$" in raw.text
+        default_span = pin_span if pin_span is not None and uses_variable else None
+        literal_digest = False
+        if ref.digest is not None and uses_variable:
+            digest_region = value.source_range(name_end, len(value.text))
+            in_token = digest_region is not None and start <= digest_region[0] and digest_region[1] <= end
+            literal_digest = in_token and any(o < start or o >= end for o in value.offsets[:name_end])
+        self.facts.images.append(
+            ImageUse(
+                self.display,
+                kind,
+                text,
+                span,
+                value.text,
+                ref,
+                default_span=default_span,
+                pin_span=pin_span,
+                variable_tag_with_literal_digest=literal_digest,
+            )
+        )
+
+    # -- build -----------------------------------------------------------------------------
+
+    def _build(self, build: Any) -> None:
+        yaml = _yaml()
+        if isinstance(build, yaml.ScalarNode):
+            context_node, dockerfile_node, inline, args_node = build, None, None, None
+        elif isinstance(build, yaml.MappingNode):
+            context_node = self._get(build, "context")
+            dockerfile_node = self._get(build, "dockerfile")
+            inline = self._get(build, "dockerfile_inline")
+            args_node = self._get(build, "args")
+            self._additional_contexts(self._get(build, "additional_contexts"))
+            self._cache_from(self._get(build, "cache_from"))
+        else:
+            return
+        args = self._build_args(args_node)
+        origin = self.index.span(build.start_mark.index, build.start_mark.index)
+        if inline is not None and self._is_scalar(inline):
+            self._inline_dockerfile(inline, args)
+            return
+        context = "."
+        if context_node is not None and self._is_scalar(context_node):
+            value, _, _ = self._interpolated(context_node)
+            if value is None:
+                return
+            context = value.text
+        if _URL_CONTEXT.match(context):
+            return  # a remote context cannot be read offline
+        context_dir = self.directory / context
+        dockerfile = "Dockerfile"
+        if dockerfile_node is not None and self._is_scalar(dockerfile_node):
+            value, start, _ = self._interpolated(dockerfile_node)
+            if value is None:
+                return
+            dockerfile = value.text
+            origin = self.index.span(start, start)
+        path = context_dir / dockerfile
+        if not path.is_file():
+            shown = os.path.relpath(path, self.directory)
+            self._error(f"build: Dockerfile not found: {shown}", origin.start)
+            return
+        self.result.builds.append(BuildTarget(path, args, origin))
+
+    def _build_args(self, node: Any) -> dict[str, Value]:
+        yaml = _yaml()
+        args: dict[str, Value] = {}
+        if isinstance(node, yaml.MappingNode):
+            for key, value in self._mapping(node):
+                name = getattr(key, "value", None)
+                if not isinstance(name, str):
+                    continue
+                if isinstance(value, yaml.ScalarNode) and value.tag != "tag:yaml.org,2002:null":
+                    expanded, _, _ = self._interpolated(value)
+                    if expanded is not None:
+                        args[name] = literal(expanded.text)
+                elif name in self.env:
+                    args[name] = literal(self.env[name].text)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                if not isinstance(item, yaml.ScalarNode):
+                    continue
+                expanded, _, _ = self._interpolated(item)
+                if expanded is None:
+                    continue
+                name, eq, value_text = expanded.text.partition("=")
+                if eq:
+                    args[name] = literal(value_text)
+                elif name in self.env:
+                    args[name] = literal(self.env[name].text)
+        return args
+
+    def _entries(self, node: Any) -> Iterator[Any]:
+        """Value nodes of a map, or items of a `NAME=VALUE` list (with the name stripped later)."""
+        yaml = _yaml()
+        if isinstance(node, yaml.MappingNode):
+            for _, value in self._mapping(node):
+                yield value
+        elif isinstance(node, yaml.SequenceNode):
+            yield from node.value
+
+    def _additional_contexts(self, node: Any) -> None:
+        yaml = _yaml()
+        is_list = isinstance(node, yaml.SequenceNode)
+        for value in self._entries(node):
+            if not self._is_scalar(value):
+                continue
+            text: str = value.value
+            if is_list:
+                name, eq, rest = text.partition("=")
+                if not eq:
+                    continue
+                prefix = name + "=" + "docker-image://"
+                if rest.startswith("docker-image://"):
+                    self._image("compose-context", value, prefix=prefix)
+            elif text.startswith("docker-image://"):
+                self._image("compose-context", value, prefix="docker-image://")
+
+    def _cache_from(self, node: Any) -> None:
+        yaml = _yaml()
+        if not isinstance(node, yaml.SequenceNode):
+            return
+        for item in node.value:
+            if not self._is_scalar(item):
+                continue
+            text: str = item.value
+            if "=" not in text:
+                self._image("compose-cache-from", item)
+                continue
+            fields = dict(part.partition("=")[::2] for part in text.split(","))
+            if fields.get("type", "registry") == "registry" and "ref" in fields:
+                cut = text.index("ref=") + len("ref=")
+                self._cache_ref(item, cut, len(fields["ref"]))
+
+    def _cache_ref(self, node: Any, cut: int, length: int) -> None:
+        if id(node) in self._seen_nodes:
+            return
+        raw, _, _ = self._scalar_text(node)
+        piece = MappedText(raw.text[cut : cut + length], raw.offsets[cut : cut + length])
+        self._seen_nodes.add(id(node))
+        self._use_from_mapped("compose-cache-from", piece)
+
+    def _use_from_mapped(self, kind: str, raw: MappedText) -> None:
+        known = [o for o in raw.offsets if o >= 0]
+        if not known:
+            return
+        start, end = known[0], known[-1] + 1
+        span = self.index.span(start, end)
+        text = self.text[start:end]
+        try:
+            result = interpolate(raw, self.env)
+        except TemplateError as exc:
+            self._error(f"{exc} in {text!r}", start, end)
+            return
+        if result.missing:
+            self.facts.images.append(
+                ImageUse(self.display, kind, text, span, None, None, unresolved=tuple(dict.fromkeys(result.missing)))
+            )
+            return
+        try:
+            ref = reference.parse(result.value.text)
+        except reference.ReferenceError as exc:
+            self.facts.images.append(ImageUse(self.display, kind, text, span, result.value.text, None, error=str(exc)))
+            return
+        region = result.value.source_range(0, len(result.value.text.split("@")[0]))
+        pin_span = self.index.span(*region) if region else None
+        self.facts.images.append(ImageUse(self.display, kind, text, span, result.value.text, ref, pin_span=pin_span))
+
+    def _inline_dockerfile(self, node: Any, args: Mapping[str, Value]) -> None:
+        from pinlint.sources.dockerfile import parse_dockerfile
+
+        mapped = self._block_text(node)
+        try:
+            result = interpolate(mapped, self.env)
+        except TemplateError as exc:
+            self._error(str(exc), node.start_mark.index)
+            return
+        body = result.value
+        inline = parse_dockerfile(body.text, self.display, args)
+        anchor = node.start_mark.index
+        for span, message in inline.errors:
+            first = self._map_offset(body, span.start, anchor)
+            self._error(f"dockerfile_inline: {message}", first)
+        for use in inline.images:
+            self.facts.images.append(self._remap(use, body, anchor))
+
+    def _map_offset(self, body: MappedText, offset: int, fallback: int) -> int:
+        if 0 <= offset < len(body.offsets) and body.offsets[offset] >= 0:
+            return body.offsets[offset]
+        return fallback
+
+    def _remap_span(self, body: MappedText, span: Span | None) -> Span | None:
+        if span is None:
+            return None
+        region = body.source_range(span.start, span.end)
+        return self.index.span(*region) if region else None
+
+    def _remap(self, use: ImageUse, body: MappedText, anchor: int) -> ImageUse:
+        span = self._remap_span(body, use.span)
+        if span is None:
+            start = self._map_offset(body, use.span.start, anchor)
+            span = self.index.span(start, start)
+        pin = self._remap_span(body, use.pin_span)
+        default = self._remap_span(body, use.default_span)
+        return ImageUse(
+            self.display,
+            use.kind,
+            self.text[span.start : span.end] or use.text,
+            span,
+            use.value,
+            use.ref,
+            error=use.error,
+            default_span=default,
+            pin_span=pin,
+            unresolved=use.unresolved,
+            variable_tag_with_literal_digest=use.variable_tag_with_literal_digest,
+            platform_dependent=use.platform_dependent,
+        )
+
+    def _block_text(self, node: Any) -> MappedText:
+        """A block scalar's value with the source offset of each character (when it maps 1:1)."""
+        value: str = node.value
+        if node.style != "|":
+            mapped, _, _ = self._scalar_text(node)
+            return mapped
+        text = self.text
+        line_end = text.find("\n", node.start_mark.index)
+        if line_end < 0:
+            return literal(value)
+        pos = line_end + 1
+        lines = text[pos : node.end_mark.index].split("\n")
+        indent = None
+        for line in lines:
+            if line.strip():
+                indent = len(line) - len(line.lstrip(" "))
+                break
+        if indent is None:
+            return literal(value)
+        chars: list[str] = []
+        offsets: list[int] = []
+        for line in lines:
+            content = line[indent:] if len(line) >= indent else ""
+            start = pos + min(indent, len(line))
+            chars.append(content)
+            offsets.extend(range(start, start + len(content)))
+            chars.append("\n")
+            offsets.append(start + len(content))
+            pos += len(line) + 1
+        joined = "".join(chars)
+        if joined.startswith(value) or joined.rstrip("\n") == value.rstrip("\n"):
+            n = min(len(value), len(joined))
+            return MappedText(value[:n] + value[n:], tuple(offsets[:n]) + (-1,) * (len(value) - n))
+        return literal(value)
+
+
+def parse_compose(text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> ComposeResult:
+    """Parse a Compose file's text. Never raises on bad input: errors go to `facts.errors`."""
+    return ComposeParser(text, display, location, env).parse()
