@@ -23,8 +23,7 @@ def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
         return
     yield Finding(
         item.span,
-        f"Image '{shown(item)}' has no tag (implicitly 'latest') and is not pinned to a digest"
-        f"{unpinned_suffix(item)}",
+        f"Image '{shown(item)}' has no tag (implicitly 'latest') and is not pinned to a digest{unpinned_suffix(item)}",
         fixable=item.pin_span is not None,
         use=item,
     )
