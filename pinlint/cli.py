@@ -19,6 +19,7 @@ from pinlint.errors import PinlintError, UsageError
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_REGISTRY = 3
 
 
 def _split_codes(values: list[str] | None) -> list[str] | None:
@@ -47,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="use this configuration file")
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
     check.add_argument("--stdin-filename", metavar="NAME", help="the name of the file read from stdin ('-')")
+
+    resolve = commands.add_parser("resolve", help="print IMAGE@sha256:… for each image (like `crane digest`)")
+    resolve.add_argument("images", nargs="+", metavar="IMAGE")
+    resolve.add_argument("--no-cache", action="store_true", help="do not read or write the digest cache")
+    resolve.add_argument("-v", "--verbose", action="count", default=0, help="say more (-vv: every request)")
+    resolve.add_argument("--config", metavar="FILE", help="use this configuration file")
+    resolve.add_argument("--no-config", action="store_true", help="ignore configuration files")
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
@@ -114,6 +122,42 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return exit_code
 
 
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    from pinlint import config as config_mod
+    from pinlint import reference
+    from pinlint.resolve import resolve_digests, stderr_log
+
+    config = config_mod.load(args.config, use_config=not args.no_config)
+    parsed: list[tuple[str, reference.ImageRef]] = []
+    for text in args.images:
+        try:
+            parsed.append((text, reference.parse(text)))
+        except reference.ReferenceError as exc:
+            raise UsageError(f"invalid image reference '{text}': {exc}") from None
+    to_resolve = [ref for _, ref in parsed if ref.digest is None]
+    report = resolve_digests(
+        to_resolve,
+        config,
+        use_cache=not args.no_cache,
+        log=stderr_log(args.verbose),
+        progress=sys.stderr,
+    )
+    exit_code = EXIT_OK
+    for text, ref in parsed:
+        if ref.digest is not None:
+            print(text)
+            continue
+        manifest = report.manifests.get(str(ref))
+        if manifest is None:
+            print(f"pinlint: error: {text}: {report.errors.get(str(ref), 'not resolved')}", file=sys.stderr)
+            exit_code = EXIT_REGISTRY
+            continue
+        print(f"{text}@{manifest.digest}")
+    if args.verbose:
+        print(f"pinlint: {report.requests} registry requests, {report.cached} answers from the cache", file=sys.stderr)
+    return exit_code
+
+
 def _cmd_rule(args: argparse.Namespace) -> int:
     from pinlint import catalogue
 
@@ -137,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_check(args)
         if args.command == "rule":
             return _cmd_rule(args)
+        if args.command == "resolve":
+            return _cmd_resolve(args)
         parser.print_help()
         return EXIT_USAGE
     except PinlintError as exc:

@@ -1,0 +1,1 @@
+"""Everything that talks to registries: HTTP client, auth challenges and tokens, credentials, cache."""

@@ -1,0 +1,160 @@
+"""Auth challenges and bearer tokens: parse `WWW-Authenticate`, validate realms, cache tokens.
+
+Parsing follows RFC 7235: several challenges in one header or in several headers, scheme and
+parameter names case-insensitive, values as tokens or quoted strings with `\\` escapes. Tokens
+are cached per (realm, service, scopes, identity) until shortly before they expire, and are
+never written anywhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+MIN_TOKEN_LIFETIME = 60.0
+
+
+@dataclass(frozen=True)
+class Challenge:
+    scheme: str  # lower-case: "bearer", "basic", …
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def skip(self, chars: str = " \t") -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in chars:
+            self.pos += 1
+
+    def token(self) -> str:
+        start = self.pos
+        while self.pos < len(self.text) and self.text[self.pos] in _TOKEN_CHARS:
+            self.pos += 1
+        return self.text[start : self.pos]
+
+    def quoted(self) -> str:
+        self.pos += 1
+        out = []
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if ch == "\\" and self.pos + 1 < len(self.text):
+                out.append(self.text[self.pos + 1])
+                self.pos += 2
+                continue
+            if ch == '"':
+                self.pos += 1
+                break
+            out.append(ch)
+            self.pos += 1
+        return "".join(out)
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+
+def parse_challenges(headers: list[str]) -> list[Challenge]:
+    """All challenges of the given `WWW-Authenticate` header values, in order."""
+    challenges: list[Challenge] = []
+    for header in headers:
+        scan = _Scanner(header)
+        current: Challenge | None = None
+        while scan.pos < len(header):
+            scan.skip(" \t,")
+            start = scan.pos
+            name = scan.token()
+            if not name:
+                scan.pos += 1
+                continue
+            scan.skip()
+            if scan.peek() == "=":
+                scan.pos += 1
+                scan.skip()
+                value = scan.quoted() if scan.peek() == '"' else scan.token()
+                if current is not None:
+                    current.params[name.lower()] = value
+                continue
+            # a new challenge starts with a scheme followed by a space (or the end)
+            current = Challenge(name.lower(), {})
+            challenges.append(current)
+            if scan.pos == start:
+                scan.pos += 1
+    return challenges
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1 (with or without a port)."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.endswith("]") or "]:" in host else host
+    name = name.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_private_literal(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host.lower() == "localhost"
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+
+
+class RealmError(ValueError):
+    """A token realm pinlint refuses to send anything to."""
+
+
+def validate_realm(realm: str, registry_host: str, registry_insecure: bool) -> str:
+    """The realm URL if it is safe to use for this registry, else RealmError."""
+    parts = urlsplit(realm)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise RealmError(f"token realm {realm!r} is not an http(s) URL")
+    registry_loopback = is_loopback_host(registry_host)
+    if parts.scheme == "http" and not (registry_loopback or registry_insecure):
+        raise RealmError(f"token realm {parts.scheme}://{parts.netloc} is plain http; refusing to send credentials")
+    if _is_private_literal(parts.hostname) and not registry_loopback:
+        realm_host = parts.netloc.lower()
+        if realm_host != registry_host.lower():
+            raise RealmError(f"token realm {parts.netloc} is a private address; refusing it")
+    return realm
+
+
+@dataclass
+class _CachedToken:
+    token: str = field(repr=False)
+    expires: float
+
+
+class TokenCache:
+    """Bearer tokens by (realm, service, scopes, identity), in memory only."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str, tuple[str, ...], str], _CachedToken] = {}
+
+    @staticmethod
+    def key(realm: str, service: str, scopes: list[str], identity: str) -> tuple[str, str, tuple[str, ...], str]:
+        return realm, service, tuple(sorted(set(scopes))), identity
+
+    def get(self, key: tuple[str, str, tuple[str, ...], str]) -> str | None:
+        cached = self._tokens.get(key)
+        if cached is None or cached.expires <= time.monotonic():
+            return None
+        return cached.token
+
+    def put(self, key: tuple[str, str, tuple[str, ...], str], token: str, expires_in: float) -> None:
+        lifetime = max(MIN_TOKEN_LIFETIME, expires_in)
+        # renew a little early so a token never expires between check and use
+        self._tokens[key] = _CachedToken(token, time.monotonic() + lifetime * 0.9)
+
+    def drop(self, key: tuple[str, str, tuple[str, ...], str]) -> None:
+        self._tokens.pop(key, None)
+
+    def secrets(self) -> list[str]:
+        return [t.token for t in self._tokens.values()]
