@@ -198,7 +198,7 @@ def test_expansion_forms(args: str, word: str, expected: str) -> None:
         ("", "alpine:${UNDECLARED}", ("UNDECLARED",)),
         ("ARG T", "alpine:${T:?must-be-set}", ("T",)),
         ("ARG T=", "alpine:${T:?must-be-set}", ("T",)),
-        ("ARG A\nARG B=$A", "img:${B:?}", ("B",)),
+        ("ARG A\nARG B=$A", "img:${B:?}", ("B", "A")),
         ("ARG R", "$R/app:${U}", ("R", "U")),
     ],
 )

@@ -11,8 +11,9 @@ def ref_of(use: ImageUse) -> ImageRef | None:
 
 
 def shown(use: ImageUse) -> str:
-    """The reference as a reader should see it: the expanded value, or the text as written."""
-    return use.value if use.value is not None else use.text
+    """The reference as a reader should see it: the expanded value, or the text as written
+    (also when the value depends on the build platform, so no stand-in value is shown)."""
+    return use.value if use.value is not None and not use.platform_dependent else use.text
 
 
 def unpinned_suffix(use: ImageUse) -> str:

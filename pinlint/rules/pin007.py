@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
+from pinlint.gitignore import glob_regex
 from pinlint.model import ImageUse, Severity
 from pinlint.rules._image import ref_of, shown
 from pinlint.rules.base import Finding, RuleContext
@@ -25,6 +26,16 @@ def _normalise(host: str) -> str:
     return "docker.io" if host in _HUB_ALIASES else host
 
 
+def _allowed(host: str, name: str, entry: str) -> bool:
+    """A pattern without '/' names registries (globs within the host); with '/', a name prefix."""
+    if "/" not in entry:
+        return fnmatch.fnmatchcase(host, _normalise(entry))
+    pattern = entry.rstrip("/")
+    head, _, rest = pattern.partition("/")
+    pattern = f"{_normalise(head)}/{rest}"
+    return glob_regex(pattern).match(name) is not None or glob_regex(pattern + "/**").match(name) is not None
+
+
 def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
     allowed = ctx.config.allowed_registries
     ref = ref_of(item)
@@ -32,10 +43,8 @@ def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
         return
     host = _normalise(ref.registry_host)
     name = f"{host}/{ref.path}"
-    for entry in allowed:
-        entry = _normalise(entry)
-        if fnmatch.fnmatchcase(host, entry) or fnmatch.fnmatchcase(name, entry) or name.startswith(entry + "/"):
-            return
+    if any(_allowed(host, name, entry) for entry in allowed):
+        return
     yield Finding(
         item.span, f"Image '{shown(item)}' comes from registry '{host}', which is not in allowed-registries", use=item
     )

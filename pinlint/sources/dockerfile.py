@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from pinlint import reference
 from pinlint.model import FileFacts, Heredoc, ImageUse, Instruction, MappedText, Span, TextIndex, Word
-from pinlint.sources.expand import Expansion, ExpansionError, Value, expand, literal
+from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, expand, literal, tag_part
 
 KNOWN_INSTRUCTIONS = frozenset(
     {
@@ -147,6 +147,9 @@ class DockerfileParser:
         self.escape = "\\"
         self._continuation = self._continuation_regex("\\")
         self.syntax: tuple[str, int] | None = None  # directive value and its offset
+        # global ARGs whose value used a variable that had none: name → those variables
+        self.tainted: dict[str, tuple[str, ...]] = {}
+        self.declared: set[str] = set(PLATFORM_ARGS)  # what a --build-arg can set
 
     @staticmethod
     def _continuation_regex(escape: str) -> re.Pattern[str]:
@@ -380,6 +383,7 @@ class DockerfileParser:
             name, eq, _ = word.text.partition("=")
             if not name:
                 continue
+            self.declared.add(name)
             if name in self.build_args:
                 env[name] = self.build_args[name]
                 continue
@@ -395,6 +399,18 @@ class DockerfileParser:
                 self._error(f"ARG {name}: {exc}", word.span.start, word.span.end)
                 continue
             env[name] = result.value
+            missing = self._missing(result)
+            if missing:
+                self.tainted[name] = missing
+            else:
+                self.tainted.pop(name, None)
+
+    def _missing(self, result: Expansion) -> tuple[str, ...]:
+        """Variables without a value that the expansion depended on, through ARG defaults too."""
+        names = list(result.missing)
+        for used in result.used:
+            names.extend(self.tainted.get(used, ()))
+        return tuple(dict.fromkeys(names))
 
     def _from(self, instr: Instruction, env: dict[str, Value], stages: list[str]) -> None:
         args = instr.args
@@ -494,8 +510,8 @@ class DockerfileParser:
         else:
             result = Expansion(raw)
         value = result.value
-        if result.missing:
-            names = tuple(dict.fromkeys(result.missing))
+        names = self._missing(result)
+        if names:
             self.facts.images.append(
                 ImageUse(self.path, kind, text, span, None, None, unresolved=names)
             )
@@ -522,9 +538,7 @@ class DockerfileParser:
         if ref.digest is not None and "$" in raw.text:
             digest_region = value.source_range(name_end, len(value.text))
             in_token = digest_region is not None and span.start <= digest_region[0] and digest_region[1] <= span.end
-            name_offsets = value.offsets[:name_end]
-            from_variable = any(o < span.start or o >= span.end for o in name_offsets)
-            literal_digest = in_token and from_variable
+            literal_digest = in_token and self._tag_varies(raw, value.text, result.used)
         self.facts.images.append(
             ImageUse(
                 self.path,
@@ -539,6 +553,16 @@ class DockerfileParser:
                 platform_dependent=platform,
             )
         )
+
+
+    def _tag_varies(self, raw: MappedText, value: str, used: list[str]) -> bool:
+        """Whether the tag would change if the variables the reference uses were set differently."""
+        poisoned = {name: literal(SENTINEL) for name in used if name in self.declared}
+        try:
+            other = expand(raw, poisoned, self.escape).value.text
+        except ExpansionError:
+            return False
+        return tag_part(other) != tag_part(value)
 
 
 def _unquote_heredoc_name(rest: str) -> str | None:

@@ -288,3 +288,13 @@ def expand(word: MappedText, env: Mapping[str, Value], escape: str = "\\") -> Ex
     lexer = _Lexer(word, env, escape)
     chars, offs = lexer.run()
     return Expansion(MappedText("".join(chars), tuple(offs)), lexer.used, lexer.missing)
+
+
+SENTINEL = "pinlintvariable"
+
+
+def tag_part(text: str) -> str | None:
+    """The tag of `name[:tag][@digest]` as written (no validation), or None."""
+    name = text.split("@", 1)[0]
+    colon = name.rfind(":")
+    return name[colon + 1 :] if colon > name.rfind("/") else None

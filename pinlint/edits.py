@@ -1,0 +1,75 @@
+"""Text edits from spans, applied back to front, and atomic file replacement.
+
+An `Edit` replaces `text[start:end]` (character offsets into the decoded text, BOM removed).
+Edits are applied from the end of the file to its start so earlier offsets stay valid;
+identical edits collapse into one and overlapping different edits are refused. Files are
+written through a temporary file in the same directory, flushed to disk and renamed over the
+original (the target of a symlink, never the link itself), keeping the file mode, the BOM,
+line endings and every byte outside the edits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+
+
+class EditConflict(ValueError):
+    """Two edits touch the same text differently."""
+
+
+def normalise(edits: Iterable[Edit]) -> list[Edit]:
+    """Sorted, duplicates removed; EditConflict when two different edits overlap."""
+    unique = sorted(set(edits))
+    for before, after in zip(unique, unique[1:], strict=False):
+        overlapping = after.start < before.end or (after.start == before.start and before.start == before.end)
+        if overlapping:
+            raise EditConflict(
+                f"conflicting edits at offsets {before.start}-{before.end} and {after.start}-{after.end}"
+            )
+    return unique
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    result = text
+    for edit in reversed(normalise(edits)):
+        result = result[: edit.start] + edit.text + result[edit.end :]
+    return result
+
+
+def write_atomic(path: Path, text: str, *, bom: bool) -> None:
+    """Replace the file at `path` (or its symlink target) with `text` as UTF-8, atomically."""
+    target = Path(os.path.realpath(path))
+    data = ((BOM if bom else "") + text).encode("utf-8")
+    mode = target.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pinlint-tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
