@@ -81,10 +81,9 @@ def _strings(key: str, value: Any, where: str) -> tuple[str, ...]:
 def _number(key: str, value: Any, where: str, kind: type) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
         raise ConfigError(f"{where}: '{key}' must be a {'whole ' if kind is int else ''}number")
-    if value <= 0 and key != "cache-ttl":
-        raise ConfigError(f"{where}: '{key}' must be positive")
-    if value < 0:
-        raise ConfigError(f"{where}: '{key}' must not be negative")
+    may_be_zero = key in ("registry.cache-ttl", "registry.retries")
+    if value < 0 or (value == 0 and not may_be_zero):
+        raise ConfigError(f"{where}: '{key}' must be {'zero or more' if may_be_zero else 'positive'}")
     return kind(value)
 
 
@@ -147,7 +146,20 @@ def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) 
             kwargs[attr] = hosts
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
+    for key in ("exclude", "extend-exclude"):
+        _check_globs(kwargs.get(key.replace("-", "_"), ()), key, where)
+    _check_globs([glob for glob, _ in kwargs.get("per_file_ignores", ())], "per-file-ignores", where)
     return Config(**kwargs)
+
+
+def _check_globs(patterns: Any, key: str, where: str) -> None:
+    from pinlint.gitignore import glob_regex
+
+    for pattern in patterns:
+        try:
+            glob_regex(pattern)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: '{key}': {exc}") from None
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -177,6 +189,21 @@ def load_file(path: Path) -> Config:
     return from_mapping(data, root, path)
 
 
+def _has_pinlint_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    if "pinlint" not in text:  # cheap: most pyproject.toml files never mention it
+        return False
+    try:
+        data = _load_toml(pyproject)
+    except ConfigError:
+        return True  # let loading report the broken file
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "pinlint" in tool
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest configuration file at or above `start`."""
     directory = start.resolve()
@@ -187,11 +214,7 @@ def find_config(start: Path) -> Path | None:
                 continue
             if name != "pyproject.toml":
                 return candidate
-            try:
-                text = candidate.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            if "[tool.pinlint" in text:
+            if _has_pinlint_table(candidate):
                 return candidate
         if directory.parent == directory:
             return None

@@ -72,23 +72,36 @@ class _Excluder:
             return True
         if not self.path_patterns:
             return False
+        rel = relative_to_root(path, self.root)
+        return rel is not None and any(p.match(rel) for p in self.path_patterns)
+
+
+def absolute(path: Path) -> Path:
+    """The absolute path with `.` and `..` removed (symlinks kept)."""
+    return Path(os.path.abspath(path))
+
+
+def relative_to_root(path: Path, root: Path) -> str | None:
+    """`path` relative to `root` as posix text, through symlinks if need be; None when outside."""
+    for candidate in (absolute(path), Path(os.path.realpath(path))):
         try:
-            rel = path.absolute().relative_to(self.root).as_posix()
+            return candidate.relative_to(root).as_posix()
         except ValueError:
-            return False
-        return any(p.match(rel) for p in self.path_patterns)
+            continue
+    return None
 
 
 def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the working directory when below it, else as given (normalised)."""
     try:
-        return path.absolute().relative_to(cwd).as_posix()
+        return absolute(path).relative_to(cwd).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(os.path.normpath(path)).as_posix()
 
 
 def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple[list[SourceFile], list[str]]:
     """The files to check, in a stable order, and one error line per path that does not exist."""
-    cwd = (cwd or Path(os.getcwd())).absolute()
+    cwd = absolute(cwd or Path(os.getcwd()))
     excluder = _Excluder(config)
     found: dict[Path, SourceFile] = {}
     errors: list[str] = []
@@ -96,24 +109,28 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
         path = Path(arg)
         if path.is_dir():
             for file_path, kind in _walk(path, excluder):
-                found.setdefault(file_path.absolute(), SourceFile(file_path, display_path(file_path, cwd), kind))
-        elif path.exists() or path.is_symlink():
+                found.setdefault(absolute(file_path), SourceFile(file_path, display_path(file_path, cwd), kind))
+        elif path.is_file():
             explicit_kind = kind_of(path.name, explicit=True) or DOCKERFILE
-            found.setdefault(path.absolute(), SourceFile(path, display_path(path, cwd), explicit_kind))
+            found.setdefault(absolute(path), SourceFile(path, display_path(path, cwd), explicit_kind))
+        elif path.exists():
+            errors.append(f"{arg}: not a regular file")
         else:
             errors.append(f"{arg}: No such file or directory")
     return sorted(found.values(), key=lambda f: f.display), errors
 
 
 def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:
-    absolute = top.absolute()
-    repo = find_repo_root(absolute)
+    start = absolute(top)
+    repo = find_repo_root(start)
     ignore = GitIgnore(repo) if repo is not None else None
     if ignore is not None and repo is not None:
-        chain = [absolute, *absolute.parents]
+        chain = [start, *start.parents]
         for directory in reversed(chain[: chain.index(repo) + 1]):
             ignore.enter(directory)
-    stack = [absolute]
+        if start != repo and ignore.ignored(start, True):
+            return
+    stack = [start]
     while stack:
         directory = stack.pop()
         try:
@@ -137,9 +154,16 @@ def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:
             kind = kind_of(entry.name, explicit=False)
             if kind is None or excluder.excluded(path):
                 continue
+            try:
+                # skip FIFOs, sockets and devices (reading them could block); a dangling link
+                # is kept so that it is reported as unreadable
+                if not entry.is_file() and not (entry.is_symlink() and not os.path.exists(entry.path)):
+                    continue
+            except OSError:
+                continue
             if ignore is not None and ignore.ignored(path, False):
                 continue
-            shown = top / path.relative_to(absolute)
+            shown = top / path.relative_to(start)
             yield shown, kind
         for sub in reversed(subdirs):
             if ignore is not None:

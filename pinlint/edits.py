@@ -11,6 +11,7 @@ line endings and every byte outside the edits.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import tempfile
 from collections.abc import Iterable
@@ -34,7 +35,7 @@ class EditConflict(ValueError):
 def normalise(edits: Iterable[Edit]) -> list[Edit]:
     """Sorted, duplicates removed; EditConflict when two different edits overlap."""
     unique = sorted(set(edits))
-    for before, after in zip(unique, unique[1:], strict=False):
+    for before, after in itertools.pairwise(unique):
         overlapping = after.start < before.end or (after.start == before.start and before.start == before.end)
         if overlapping:
             raise EditConflict(

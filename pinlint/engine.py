@@ -27,6 +27,7 @@ from pinlint.rules.base import RuleContext
 
 _SUPPRESSION = re.compile(r"\s*pinlint:\s*(ignore-file|ignore)(?![\w-])\s*(?:=\s*(.*?))?\s*$")
 _ALL = "ALL"
+PARSE_ERROR = "PIN900"
 
 
 def expand_selectors(selectors: Iterable[str], *, source: str) -> set[str]:
@@ -69,6 +70,7 @@ class Selection:
             enabled = {rule.CODE for rule in RULES if rule.DEFAULT_ENABLED}
         enabled |= expand_selectors(config.extend_select, source="config")
         enabled |= expand_selectors(extend_select, source="--extend-select")
+        enabled.add(PARSE_ERROR)  # always on, unless ignored by name
         enabled -= expand_selectors(config.ignore, source="config")
         enabled -= expand_selectors(ignore, source="--ignore")
         per_file = tuple(
@@ -98,12 +100,16 @@ class _Suppressions:
 
 
 def _codes(text: str | None) -> frozenset[str]:
-    if not text:
-        return frozenset()
-    try:
-        return frozenset(expand_selectors([c for c in re.split(r"[,\s]+", text) if c], source="comment"))
-    except UsageError:
-        return frozenset(c.strip().upper() for c in text.split(","))
+    """Codes named in a suppression comment; prefixes expand, unknown codes are kept as written."""
+    codes: set[str] = set()
+    for selector in re.split(r"[,\s]+", text or ""):
+        if not selector:
+            continue
+        try:
+            codes |= expand_selectors([selector], source="comment")
+        except UsageError:
+            codes.add(selector.upper())
+    return frozenset(codes)
 
 
 def suppressions(facts: FileFacts) -> _Suppressions:

@@ -39,14 +39,11 @@ def _translate(pattern: str) -> str:
         elif ch == "?":
             out.append("[^/]")
         elif ch == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            end = _bracket_end(pattern, i)
             if end < 0:
                 out.append(re.escape(ch))
             else:
-                body = pattern[i + 1 : end]
-                if body[:1] in ("!", "^"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                out.append(_bracket(pattern[i + 1 : end]))
                 i = end
         elif ch == "\\" and i + 1 < n:
             i += 1
@@ -55,6 +52,69 @@ def _translate(pattern: str) -> str:
             out.append(re.escape(ch))
         i += 1
     return "".join(out)
+
+
+_POSIX_CLASSES = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f",
+}
+
+
+def _bracket_end(pattern: str, start: int) -> int:
+    """Index of the `]` closing the bracket expression at `start`, or -1."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] in "!^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern):
+        if pattern.startswith("[:", i):
+            close = pattern.find(":]", i + 2)
+            if close >= 0:
+                i = close + 2
+                continue
+        if pattern[i] == "]":
+            return i
+        i += 1
+    return -1
+
+
+def _bracket(body: str) -> str:
+    """Regex for a bracket expression's body; like git's, it never matches '/'."""
+    negate = body[:1] in ("!", "^")
+    if negate:
+        body = body[1:]
+    parts: list[str] = []
+    i = 0
+    while i < len(body):
+        if body.startswith("[:", i):
+            close = body.find(":]", i + 2)
+            name = body[i + 2 : close] if close >= 0 else ""
+            if name in _POSIX_CLASSES:
+                parts.append(_POSIX_CLASSES[name])
+                i = close + 2
+                continue
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            parts.append(re.escape(body[i + 1]))
+            i += 2
+            continue
+        parts.append(ch if ch == "-" and 0 < i < len(body) - 1 else re.escape(ch))
+        i += 1
+    inner = "".join(parts)
+    source = f"[^/{inner}]" if negate else f"(?!/)[{inner}]"
+    re.compile(source)  # an invalid range raises re.error; callers decide what that means
+    return source
 
 
 @dataclass(frozen=True)
@@ -87,7 +147,10 @@ class IgnoreFile:
                 continue
             anchored = "/" in line
             line = line.lstrip("/")
-            source = _translate(line)
+            try:
+                source = _translate(line)
+            except re.error:
+                continue  # like git: a pattern it cannot understand matches nothing
             if not anchored:
                 source = "(?:.*/)?" + source
             self.rules.append(_Rule(re.compile(source + r"\Z", re.DOTALL), negate, dir_only))
@@ -132,7 +195,16 @@ class GitIgnore:
             self._add("" if rel == "." else rel, candidate)
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
+        """Whether git ignores `path`: itself, or a directory above it (which cannot be re-included)."""
         rel = path.relative_to(self.root).as_posix()
+        parts = rel.split("/")
+        for depth in range(1, len(parts) + 1):
+            last = depth == len(parts)
+            if self._verdict("/".join(parts[:depth]), is_dir if last else True):
+                return True
+        return False
+
+    def _verdict(self, rel: str, is_dir: bool) -> bool:
         verdict = False
         for ignore_file in self.files:
             result = ignore_file.match(rel, is_dir)
@@ -142,8 +214,12 @@ class GitIgnore:
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A `exclude`/`per-file-ignores` glob: `*` stays within a path segment, `**` crosses them."""
-    return re.compile(_translate(pattern.strip("/")) + r"\Z", re.DOTALL)
+    """A `exclude`/`per-file-ignores` glob: `*` stays within a path segment, `**` crosses them.
+    ValueError for a pattern that is not a valid glob (such as a reversed range `[z-a]`)."""
+    try:
+        return re.compile(_translate(pattern.strip("/")) + r"\Z", re.DOTALL)
+    except re.error as exc:
+        raise ValueError(f"invalid glob {pattern!r}: {exc}") from None
 
 
 def find_repo_root(start: Path) -> Path | None:

@@ -202,7 +202,7 @@ class ImageUse:
     unresolved: tuple[str, ...] = ()
     variable_tag_with_literal_digest: bool = False
     platform_dependent: bool = False
-    note: str | None = None
+    digest_span: Span | None = None  # where the digest (`sha256:…`) is written, when it is one run
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pinlint import engine
 from pinlint.config import Config
-from pinlint.discover import COMPOSE, DOCKERFILE, SourceFile, display_path
+from pinlint.discover import COMPOSE, DOCKERFILE, SourceFile, display_path, relative_to_root
 from pinlint.model import Diagnostic, FileFacts, PinIntent, Span, TextIndex
 from pinlint.report import RunResult
 from pinlint.sources import text as source_text
@@ -27,18 +27,27 @@ from pinlint.sources.expand import Value
 Loader = Callable[[], source_text.SourceText]
 
 
+@dataclass(frozen=True)
+class SourceRecord:
+    """A file as read: where it is on disk, its kind and decoded text (for `fix` to rewrite)."""
+
+    path: Path
+    kind: str
+    text: str
+    bom: bool
+
+
 @dataclass
 class CheckOutcome:
     result: RunResult = field(default_factory=RunResult)
     intents: list[PinIntent] = field(default_factory=list)
     facts: list[FileFacts] = field(default_factory=list)
+    sources: dict[str, SourceRecord] = field(default_factory=dict)  # by displayed path
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.absolute().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    rel = relative_to_root(path, root)
+    return rel if rel is not None else path.as_posix()
 
 
 def _error_facts(display: str, message: str, line: int = 1, column: int = 1, kind: str = DOCKERFILE) -> FileFacts:
@@ -100,6 +109,7 @@ class _Run:
             self.outcome.result.files_checked += 1
             self.lint(loaded, source.path)
             return
+        self.outcome.sources[source.display] = SourceRecord(source.path, COMPOSE, loaded.text, loaded.bom)
         location = source.path if source.display != "-" else None
         directory = source.path.absolute().parent
         result = parse_compose(loaded.text, source.display, location, project_environment(directory, self.shell()))
@@ -120,6 +130,7 @@ class _Run:
         if isinstance(loaded, FileFacts):
             self.lint(loaded, source.path)
             return
+        self.outcome.sources[source.display] = SourceRecord(source.path, DOCKERFILE, loaded.text, loaded.bom)
         for args in variants or [{}]:
             self.lint(parse_dockerfile(loaded.text, source.display, args), source.path)
 

@@ -276,10 +276,6 @@ def test_gitignore_outside_a_repository_is_not_read(cli: Cli, write: Write) -> N
     assert checked(cli("check")) == ["build/Dockerfile"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an invalid range in a .gitignore pattern raises re.error (a traceback); git treats it as matching nothing",
-)
 def test_invalid_gitignore_pattern_does_not_stop_the_run(cli: Cli, write: Write, repo: Path) -> None:
     write(".gitignore", "*.log\nbackup-[z-a]\n")
     write("Dockerfile", APP)
@@ -348,11 +344,6 @@ def test_symlink_loop_does_not_hang(write: Write, project: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-@pytest.mark.xfail(
-    strict=True,
-    raises=subprocess.TimeoutExpired,
-    reason="a named pipe called Dockerfile in a walked directory is opened and read: the run blocks forever",
-)
 def test_named_pipe_in_a_walked_directory_does_not_hang(write: Write, project: Path) -> None:
     write("Dockerfile", APP)
     os.mkfifo(project / "Containerfile")
@@ -390,13 +381,8 @@ def test_discover_display_keeps_paths_outside_the_working_directory(
 
 # -- paths with `..` -------------------------------------------------------------------------
 
-_DOTDOT = (
-    "paths are made absolute with Path.absolute(), which keeps '..': the walk's .gitignore/exclude matching, "
-    "de-duplication and display all work on the unnormalised path"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=_DOTDOT)
 def test_gitignore_applies_when_walking_a_parent_given_with_dotdot(
     cli: Cli, write: Write, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -409,7 +395,6 @@ def test_gitignore_applies_when_walking_a_parent_given_with_dotdot(
     assert "generated" not in reported[0]
 
 
-@pytest.mark.xfail(strict=True, reason=_DOTDOT)
 def test_same_file_through_dotdot_is_checked_once(
     cli: Cli, write: Write, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -317,11 +317,6 @@ def test_unknown_code_in_a_suppression_is_not_an_error(cli: Cli, write: Write) -
     assert run.err == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one code the engine does not know (here hadolint's DL3006) makes _codes fall back to literal codes, "
-    "so the prefix PIN00 next to it is no longer expanded",
-)
 def test_prefix_next_to_an_unknown_code(cli: Cli, write: Write) -> None:
     text = "# pinlint: ignore=PIN00,DL3006\nFROM python:3.12-slim\n"
     assert check(cli, write, text) == []

@@ -533,6 +533,8 @@ class DockerfileParser:
         name_end = len(value.text) if name_end < 0 else name_end
         region = value.source_range(0, name_end)
         pin_span = self.index.span(*region) if region else None
+        digest_region = value.source_range(name_end + 1, len(value.text)) if ref.digest else None
+        digest_span = self.index.span(*digest_region) if digest_region else None
         default_span = pin_span if pin_span is not None and "$" in raw.text else None
         literal_digest = False
         if ref.digest is not None and "$" in raw.text:
@@ -550,6 +552,7 @@ class DockerfileParser:
                 default_span=default_span,
                 pin_span=pin_span,
                 variable_tag_with_literal_digest=literal_digest,
+                digest_span=digest_span,
                 platform_dependent=platform,
             )
         )

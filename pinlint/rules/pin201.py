@@ -1,0 +1,49 @@
+"""PIN201 unpinned-apt-package: `apt-get install` of a package without `=version`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from pinlint.model import Instruction, Severity
+from pinlint.rules.base import Finding, RuleContext
+from pinlint.shell import Command, ShellWord, parse_args, run_sources, subcommand
+
+CODE = "PIN201"
+NAME = "unpinned-apt-package"
+SEVERITY = Severity.WARNING
+DEFAULT_ENABLED = False
+FIX = None
+SUMMARY = "apt-get install of a package without a version"
+TARGET = "instruction"
+
+TOOLS = frozenset({"apt-get", "apt", "aptitude"})
+_OPTIONS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release"})
+
+
+def _unpinned(word: ShellWord) -> bool:
+    value = word.value
+    if not value or "=" in value or word.dynamic:
+        return False
+    if value.endswith(".deb") or value.startswith(("/", "./", "../")):
+        return False  # a package file
+    return not value.endswith("-")  # `pkg-` removes pkg
+
+
+def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
+    """The offending word and message for each unpinned package in one script's commands."""
+    for command in commands:
+        if command.name not in TOOLS:
+            continue
+        sub, _, rest = subcommand(command.argv[1:], _OPTIONS)
+        if sub is None or sub.value != "install":
+            continue
+        for word in parse_args(rest, _OPTIONS).operands:
+            if _unpinned(word):
+                message = f"Package '{word.value}' is installed without a version ({command.name} install)"
+                yield word, message
+
+
+def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
+    for source in run_sources(item):
+        for word, message in findings(source.commands):
+            yield Finding(source.span(word), message)
