@@ -7,14 +7,24 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pinlint import __version__
 from pinlint.errors import PinlintError, UsageError
+from pinlint.reference import ImageRef
+from pinlint.report import RunResult
+
+if TYPE_CHECKING:
+    from pinlint.config import Config
+    from pinlint.engine import Selection
+    from pinlint.fix import Failure, Plan
+    from pinlint.model import Severity
+    from pinlint.registry.client import Manifest
+    from pinlint.resolve import ResolveReport
+    from pinlint.workflow import Collected
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -49,6 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
     check.add_argument("--stdin-filename", metavar="NAME", help="the name of the file read from stdin ('-')")
 
+    def common(sub: argparse.ArgumentParser, *, network: bool = True) -> None:
+        sub.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+        sub.add_argument("--config", metavar="FILE", help="use this configuration file")
+        sub.add_argument("--no-config", action="store_true", help="ignore configuration files")
+        sub.add_argument("--select", action="append", metavar="CODES", help="rule codes or prefixes to enable")
+        sub.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to disable")
+        sub.add_argument("--fail-level", choices=("error", "warning", "info"), help="lowest severity that fails")
+        if network:
+            sub.add_argument("--no-cache", action="store_true", help="do not read or write the digest cache")
+            sub.add_argument("-v", "--verbose", action="count", default=0, help="say more (-vv: every request)")
+
+    fix = commands.add_parser("fix", help="resolve and pin references in place")
+    common(fix)
+    fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    fix.add_argument("--from-lock", action="store_true", help="pin from the lock file, without network")
+
+    update = commands.add_parser("update", help="re-resolve pinned references and rewrite digests that moved")
+    common(update)
+    update.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+
+    lock = commands.add_parser("lock", help="write or refresh the lock file")
+    common(lock)
+    lock.add_argument("--platforms", action="append", metavar="OS/ARCH,...", help="also record these platforms")
+
     resolve = commands.add_parser("resolve", help="print IMAGE@sha256:… for each image (like `crane digest`)")
     resolve.add_argument("images", nargs="+", metavar="IMAGE")
     resolve.add_argument("--no-cache", action="store_true", help="do not read or write the digest cache")
@@ -72,43 +106,41 @@ def _use_color(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
+def _selection(args: argparse.Namespace, config: Config) -> Selection:
+    from pinlint.engine import Selection
+
+    return Selection.build(
+        config,
+        select=_split_codes(getattr(args, "select", None)),
+        ignore=_split_codes(getattr(args, "ignore", None)) or (),
+        extend_select=_split_codes(getattr(args, "extend_select", None)) or (),
+    )
+
+
+def _collect(args: argparse.Namespace) -> tuple[Collected, int]:
     from pinlint import config as config_mod
-    from pinlint import discover, engine, runner
-    from pinlint.model import Severity
-    from pinlint.sources import text as source_text
+    from pinlint.workflow import collect
 
     config = config_mod.load(args.config, use_config=not args.no_config)
-    selection = engine.Selection.build(
+    collected = collect(
         config,
-        select=_split_codes(args.select),
-        ignore=_split_codes(args.ignore) or (),
-        extend_select=_split_codes(args.extend_select) or (),
+        _selection(args, config),
+        args.paths or ["."],
+        stdin_filename=getattr(args, "stdin_filename", None),
     )
-    paths = args.paths or ["."]
-    exit_code = EXIT_OK
-    items: list[tuple[discover.SourceFile, Callable[[], source_text.SourceText]]] = []
-    if "-" in paths:
-        if len(paths) != 1:
-            raise UsageError("'-' (stdin) cannot be combined with other paths")
-        name = args.stdin_filename or "Dockerfile"
-        kind = discover.kind_of(Path(name).name, explicit=True) or discover.DOCKERFILE
-        data = sys.stdin.buffer.read()
-        items.append(
-            (discover.SourceFile(Path(name), name, kind), lambda: source_text.decode(data))
-        )
-    else:
-        if args.stdin_filename:
-            raise UsageError("--stdin-filename needs '-' as the path")
-        files, errors = discover.discover(paths, config)
-        for error in errors:
-            print(f"pinlint: error: {error}", file=sys.stderr)
-            exit_code = EXIT_USAGE
-        for source in files:
-            items.append((source, functools.partial(source_text.read, source.path)))
-    outcome = runner.check_files(items, config, selection)
-    result = outcome.result
-    if args.format == "json":
+    for error in collected.path_errors:
+        print(f"pinlint: error: {error}", file=sys.stderr)
+    return collected, EXIT_USAGE if collected.path_errors else EXIT_OK
+
+
+def _fail_level(args: argparse.Namespace, config: Config) -> Severity:
+    from pinlint.model import Severity
+
+    return Severity.parse(args.fail_level) if getattr(args, "fail_level", None) else config.fail_level
+
+
+def _report(result: RunResult, fmt: str | None) -> None:
+    if fmt == "json":
         from pinlint.report import json as json_report
 
         json_report.write(result, sys.stdout)
@@ -116,10 +148,166 @@ def _cmd_check(args: argparse.Namespace) -> int:
         from pinlint.report import text as text_report
 
         text_report.write(result, sys.stdout, color=_use_color(sys.stdout))
-    fail_level = Severity.parse(args.fail_level) if args.fail_level else config.fail_level
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    collected, exit_code = _collect(args)
+    result = collected.outcome.result
+    _report(result, args.format)
+    fail_level = _fail_level(args, collected.config)
     if exit_code == EXIT_OK and any(d.severity >= fail_level for d in result.diagnostics):
         exit_code = EXIT_FINDINGS
     return exit_code
+
+
+def _print_failures(failures: list[Failure]) -> None:
+    for failure in failures:
+        use = failure.use
+        shown = use.value if use.value is not None else use.text
+        print(
+            f"{use.path}:{use.span.line}:{use.span.column}: could not pin '{shown}': {failure.reason}",
+            file=sys.stderr,
+        )
+
+
+def _apply_plan(plan: Plan, *, diff: bool, verb: str) -> None:
+    from pinlint.fix import unified_diff, write_changes
+
+    if diff:
+        for change in plan.changes:
+            sys.stdout.write(unified_diff(change))
+    else:
+        write_changes(plan)
+    files = len(plan.changes)
+    noun = "reference" if plan.count == 1 else "references"
+    if plan.count:
+        done = f"Would {verb}" if diff else {"pin": "Pinned", "update": "Updated"}[verb]
+        print(f"{done} {plan.count} {noun} in {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
+
+
+def _digests_from_lock(collected: Collected, refs: list[ImageRef]) -> tuple[dict[str, str], dict[str, str]]:
+    from pinlint.errors import UsageError
+    from pinlint.workflow import lock_path
+
+    if collected.lock is None:
+        raise UsageError(f"--from-lock: no lock file at {lock_path(collected.config)} (run `pinlint lock`)")
+    digests: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for ref in refs:
+        entry = collected.lock.get(ref.canonical_tagged)
+        if entry is None:
+            errors[str(ref)] = f"not in {collected.config.lock_file} (run `pinlint lock`)"
+        else:
+            digests[str(ref)] = entry.digest
+    return digests, errors
+
+
+def _resolve(args: argparse.Namespace, config: Config, refs: list[ImageRef], platforms: bool = False) -> ResolveReport:
+    from pinlint.resolve import resolve_digests, stderr_log
+
+    return resolve_digests(
+        refs,
+        config,
+        use_cache=not args.no_cache,
+        want_platforms=platforms,
+        log=stderr_log(args.verbose),
+        progress=sys.stderr,
+    )
+
+
+def _cmd_fix(args: argparse.Namespace) -> int:
+    from pinlint.fix import plan_pins
+    from pinlint.workflow import fixed_positions, remaining, reparse
+
+    collected, exit_code = _collect(args)
+    uses = [intent.use for intent in collected.outcome.intents]
+    refs = [u.ref for u in uses if isinstance(u.ref, ImageRef)]
+    registry_failed = False
+    if args.from_lock:
+        digests, errors = _digests_from_lock(collected, refs)
+    else:
+        report = _resolve(args, collected.config, refs)
+        digests = {key: m.digest for key, m in report.manifests.items()}
+        errors = report.errors
+        registry_failed = bool(report.errors)
+    plan = plan_pins(uses, digests, errors, collected.outcome.sources, reparse)
+    _apply_plan(plan, diff=args.diff, verb="pin")
+    _print_failures(plan.failures)
+    pinned = {(c.display) for c in plan.changes}
+    fixed = fixed_positions([u for u in uses if u.path in pinned and u not in {f.use for f in plan.failures}])
+    left = remaining(collected.outcome.result.diagnostics, fixed)
+    if not args.diff:
+        _report(RunResult(left, collected.outcome.result.files_checked), "text")
+    if exit_code != EXIT_OK:
+        return exit_code
+    if registry_failed:
+        return EXIT_REGISTRY
+    if args.diff and plan.changes:
+        return EXIT_FINDINGS
+    fail_level = _fail_level(args, collected.config)
+    return EXIT_FINDINGS if any(d.severity >= fail_level for d in left) else EXIT_OK
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    from pinlint import lockfile
+    from pinlint.fix import plan_updates
+    from pinlint.workflow import all_uses, lock_path, reparse
+
+    collected, exit_code = _collect(args)
+    uses = [u for u in all_uses(collected) if isinstance(u.ref, ImageRef) and u.ref.digest and u.ref.tag]
+    tags = [ImageRef(u.ref.domain, u.ref.path, u.ref.tag, None) for u in uses if isinstance(u.ref, ImageRef)]
+    report = _resolve(args, collected.config, tags)
+    digests = {key: m.digest for key, m in report.manifests.items()}
+    plan = plan_updates(uses, digests, report.errors, collected.outcome.sources, reparse)
+    _apply_plan(plan, diff=args.diff, verb="update")
+    _print_failures(plan.failures)
+    if collected.lock is not None and not args.diff:
+        entries = dict(collected.lock)
+        for key, entry in collected.lock.items():
+            ref_key = str(ImageRef(*_split_key(key)))
+            manifest = report.manifests.get(ref_key)
+            if manifest is not None and manifest.digest != entry.digest:
+                entries[key] = lockfile.LockEntry(
+                    key, manifest.digest, manifest.media_type, lockfile.now(), entry.sources, {}
+                )
+        if lockfile.write(lock_path(collected.config), entries):
+            print(f"Updated {collected.config.lock_file}.", file=sys.stderr)
+    if exit_code != EXIT_OK:
+        return exit_code
+    if report.errors or plan.failures:
+        return EXIT_REGISTRY
+    return EXIT_FINDINGS if args.diff and plan.changes else EXIT_OK
+
+
+def _split_key(key: str) -> tuple[str, str, str | None, None]:
+    from pinlint import reference
+
+    ref = reference.parse(key)
+    return ref.domain, ref.path, ref.tag, None
+
+
+def _cmd_lock(args: argparse.Namespace) -> int:
+    from pinlint import lockfile
+    from pinlint.workflow import build_lock, lock_path
+
+    collected, exit_code = _collect(args)
+    platforms = _split_codes(args.platforms) or list(collected.config.platforms)
+
+    def resolve(refs: list[ImageRef], want_platforms: bool) -> tuple[dict[str, Manifest], dict[str, str]]:
+        report = _resolve(args, collected.config, refs, want_platforms)
+        return report.manifests, report.errors
+
+    outcome = build_lock(collected, platforms, resolve)
+    for error in outcome.errors:
+        print(f"pinlint: error: {error}", file=sys.stderr)
+    path = lock_path(collected.config)
+    if outcome.entries or path.exists():
+        written = lockfile.write(path, outcome.entries)
+        state = "written" if written else "unchanged"
+        print(f"{collected.config.lock_file}: {len(outcome.entries)} images, {state}.", file=sys.stderr)
+    if exit_code != EXIT_OK:
+        return exit_code
+    return EXIT_REGISTRY if outcome.errors else EXIT_OK
 
 
 def _cmd_resolve(args: argparse.Namespace) -> int:
@@ -183,6 +371,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_rule(args)
         if args.command == "resolve":
             return _cmd_resolve(args)
+        if args.command == "fix":
+            return _cmd_fix(args)
+        if args.command == "update":
+            return _cmd_update(args)
+        if args.command == "lock":
+            return _cmd_lock(args)
         parser.print_help()
         return EXIT_USAGE
     except PinlintError as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -156,10 +156,14 @@ def _image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
 
 
 def lint(
-    facts: FileFacts, config: Config, codes: frozenset[str], rules: Sequence[ModuleType] = RULES
+    facts: FileFacts,
+    config: Config,
+    codes: frozenset[str],
+    rules: Sequence[ModuleType] = RULES,
+    lock: Mapping[str, str] | None = None,
 ) -> tuple[list[Diagnostic], list[PinIntent]]:
     """Diagnostics for one file, sorted by position, and the pin intents of fixable ones."""
-    ctx = RuleContext(path=facts.path, config=config)
+    ctx = RuleContext(path=facts.path, config=config, lock=lock, lock_name=config.lock_file)
     active = [rule for rule in rules if rule.CODE in codes]
     diagnostics: list[Diagnostic] = []
     for rule in active:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +67,9 @@ def _load(display: str, kind: str, load: Loader) -> source_text.SourceText | Fil
 
 
 class _Run:
-    def __init__(self, config: Config, selection: engine.Selection) -> None:
+    def __init__(self, config: Config, selection: engine.Selection, lock: Mapping[str, str] | None) -> None:
         self.config = config
+        self.lock = lock
         self.selection = selection
         self.outcome = CheckOutcome()
         self.cwd = Path(os.getcwd()).absolute()
@@ -86,7 +87,7 @@ class _Run:
 
     def lint(self, facts: FileFacts, path: Path) -> None:
         codes = self.selection.for_file(_relative(path, self.config.root))
-        diagnostics, _ = engine.lint(facts, self.config, codes)
+        diagnostics, _ = engine.lint(facts, self.config, codes, lock=self.lock)
         fresh: list[Diagnostic] = []
         for d in diagnostics:
             key = (d.path, d.span.start, d.span.end, d.code, d.message)
@@ -144,9 +145,13 @@ def _distinct(variants: list[dict[str, Value]]) -> list[dict[str, Value]]:
 
 
 def check_files(
-    items: Iterable[tuple[SourceFile, Loader]], config: Config, selection: engine.Selection
+    items: Iterable[tuple[SourceFile, Loader]],
+    config: Config,
+    selection: engine.Selection,
+    lock: Mapping[str, str] | None = None,
 ) -> CheckOutcome:
-    run = _Run(config, selection)
+    """Check every file; `lock` (canonical name:tag → digest) feeds PIN008."""
+    run = _Run(config, selection, lock)
     dockerfiles: list[tuple[SourceFile, Loader]] = []
     for source, load in items:
         if source.kind == COMPOSE:

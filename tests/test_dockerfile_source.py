@@ -223,7 +223,9 @@ def test_automatic_platform_args() -> None:
 def test_build_args_override_declared_args_only() -> None:
     from pinlint.sources.expand import literal
 
-    facts = parse_dockerfile("ARG T=1\nFROM a:$T\nFROM b:${U:-2}\n", "Dockerfile", {"T": literal("9"), "U": literal("8")})
+    facts = parse_dockerfile(
+        "ARG T=1\nFROM a:$T\nFROM b:${U:-2}\n", "Dockerfile", {"T": literal("9"), "U": literal("8")}
+    )
     assert [u.value for u in facts.images] == ["a:9", "b:2"]
 
 

@@ -34,7 +34,7 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 FOLDER = re.compile(r"(PIN\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)")
 CODE = re.compile(r"PIN\d{3}")
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-CASE_KEYS = frozenset({"name", "source", "filename", "config", "expect", "xfail"})
+CASE_KEYS = frozenset({"name", "source", "filename", "config", "files", "expect", "xfail"})
 # `Default: on · Severity: error · Fix: yes`, with an optional remark after on/off.
 STATUS = re.compile(r"Default: (on|off)\b[^·\n]* · Severity: (error|warning|info) · Fix: (yes|no)")
 
@@ -46,6 +46,7 @@ class Case:
     source: str
     filename: str = "Dockerfile"
     config: dict[str, Any] | None = None
+    files: dict[str, str] = field(default_factory=dict)  # more files the case needs (a lock file, …)
     expect: list[str] = field(default_factory=list)
     xfail: str | None = None  # why pinlint gets this case wrong today; `expect` is the correct output
 
@@ -83,6 +84,7 @@ def all_cases() -> Iterator[Any]:
                 source=str(raw.get("source", "")),
                 filename=str(raw.get("filename", "Dockerfile")),
                 config=raw.get("config"),
+                files=dict(raw.get("files", {})),
                 expect=list(raw.get("expect", [])),
                 xfail=raw.get("xfail"),
             )
@@ -102,6 +104,8 @@ def test_case(case: Case | Exception, write: Callable[[str, str], Path], cli: Ca
     if rule is None:
         pytest.fail(f"{case.code} has cases in rules/ but is not registered in pinlint.rules.RULES")
     write(case.filename, case.source)
+    for name, text in case.files.items():
+        write(name, text)
     argv = ["check", "--select", case.code, case.filename]
     if case.config is None:
         argv.insert(1, "--no-config")

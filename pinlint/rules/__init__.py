@@ -1,8 +1,7 @@
 """The rule registry: every rule module, listed explicitly, in code order.
 
-PIN008 (lock-mismatch) and PIN010–PIN013 (online) belong to the lock and resolver work and
-are not here yet.
-PIN900 (parse-error) takes what a source could not parse.
+PIN900 (parse-error) takes what a source could not parse. The online rules PIN010–PIN013 need
+the registry and live in `pinlint.online`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,20 @@ from pinlint.rules import (
     pin005,
     pin006,
     pin007,
+    pin008,
     pin009,
+    pin101,
+    pin102,
+    pin103,
+    pin104,
+    pin201,
+    pin202,
+    pin203,
+    pin204,
+    pin205,
+    pin206,
+    pin207,
+    pin208,
     pin900,
 )
 
@@ -29,7 +41,20 @@ RULES: tuple[ModuleType, ...] = (
     pin005,
     pin006,
     pin007,
+    pin008,
     pin009,
+    pin101,
+    pin102,
+    pin103,
+    pin104,
+    pin201,
+    pin202,
+    pin203,
+    pin204,
+    pin205,
+    pin206,
+    pin207,
+    pin208,
     pin900,
 )
 

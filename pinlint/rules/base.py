@@ -7,8 +7,8 @@ yields Findings. The engine, not the rule, stamps code, name, severity and path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from pinlint.model import ImageUse, Instruction, Severity, Span
@@ -29,7 +29,8 @@ class Finding:
 class RuleContext:
     path: str
     config: Config
-    stage_names: frozenset[str] = field(default_factory=frozenset)
+    lock: Mapping[str, str] | None = None  # canonical name:tag → digest, when a lock file exists
+    lock_name: str = "pinlint.lock"
 
 
 class ImageRule(Protocol):

@@ -23,6 +23,7 @@ _OPTIONS = frozenset(
         "-P", "--trust-policy", "--build-root",
     }
 )  # fmt: skip
+_GEMDEPS = frozenset({"-g", "--file", "--gemdeps"})
 _EXACT = re.compile(r"=?\s*\d+(?:\.[0-9A-Za-z]+)*")
 
 
@@ -45,6 +46,8 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
             if word.value == "--":
                 words = rest[:i]
                 break
+        if any(w.value in _GEMDEPS or w.value.startswith(("--file=", "--gemdeps=")) for w in words):
+            continue  # installs what a Gemfile or gem.deps.rb lists
         args = parse_args(words, _OPTIONS)
         option = args.get("-v", "--version")
         for word in args.operands:

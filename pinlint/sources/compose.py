@@ -26,7 +26,7 @@ from typing import Any
 
 from pinlint import reference
 from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
-from pinlint.sources.expand import SENTINEL, Value, literal, tag_part
+from pinlint.sources.expand import SENTINEL, Value, digest_part, literal, tag_part
 from pinlint.sources.interpolate import TemplateError, interpolate, parse_env_file
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
@@ -315,10 +315,10 @@ class ComposeParser:
         default_span = pin_span if pin_span is not None and uses_variable else None
         literal_digest = False
         if ref.digest is not None and uses_variable:
-            digest_region = value.source_range(name_end, len(value.text))
-            in_token = digest_region is not None and start <= digest_region[0] and digest_region[1] <= end
             poisoned = interpolate(raw, {name: literal(SENTINEL) for name in result.used}).value.text
-            literal_digest = in_token and tag_part(poisoned) != tag_part(value.text)
+            literal_digest = digest_part(poisoned) == digest_part(value.text) and tag_part(poisoned) != tag_part(
+                value.text
+            )
         self.facts.images.append(
             ImageUse(
                 self.display,

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from pinlint import reference
 from pinlint.model import FileFacts, Heredoc, ImageUse, Instruction, MappedText, Span, TextIndex, Word
-from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, expand, literal, tag_part
+from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, digest_part, expand, literal, tag_part
 
 KNOWN_INSTRUCTIONS = frozenset(
     {
@@ -538,9 +538,7 @@ class DockerfileParser:
         default_span = pin_span if pin_span is not None and "$" in raw.text else None
         literal_digest = False
         if ref.digest is not None and "$" in raw.text:
-            digest_region = value.source_range(name_end, len(value.text))
-            in_token = digest_region is not None and span.start <= digest_region[0] and digest_region[1] <= span.end
-            literal_digest = in_token and self._tag_varies(raw, value.text, result.used)
+            literal_digest = self._tag_varies(raw, value.text, result.used)
         self.facts.images.append(
             ImageUse(
                 self.path,
@@ -559,13 +557,13 @@ class DockerfileParser:
 
 
     def _tag_varies(self, raw: MappedText, value: str, used: list[str]) -> bool:
-        """Whether the tag would change if the variables the reference uses were set differently."""
+        """Whether setting the variables differently would change the tag but keep the digest."""
         poisoned = {name: literal(SENTINEL) for name in used if name in self.declared}
         try:
             other = expand(raw, poisoned, self.escape).value.text
         except ExpansionError:
             return False
-        return tag_part(other) != tag_part(value)
+        return digest_part(other) == digest_part(value) and tag_part(other) != tag_part(value)
 
 
 def _unquote_heredoc_name(rest: str) -> str | None:

@@ -298,3 +298,9 @@ def tag_part(text: str) -> str | None:
     name = text.split("@", 1)[0]
     colon = name.rfind(":")
     return name[colon + 1 :] if colon > name.rfind("/") else None
+
+
+def digest_part(text: str) -> str | None:
+    """The digest of `name[:tag]@digest` as written, or None."""
+    _, at, digest = text.partition("@")
+    return digest if at else None

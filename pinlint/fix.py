@@ -1,0 +1,166 @@
+"""`fix` and `update`: turn resolved digests into span edits, check them, write them atomically.
+
+`plan_pins` appends `@<digest>` right after each fixable reference as written (inside an ARG
+default or a `${VAR:-default}` when that is where the reference lives); `plan_updates`
+replaces only the digest of references whose tag now points elsewhere. Each file's edits are
+applied back to front, the result is parsed again and must still hold every pinned
+reference, and only then is it written (or shown as a diff).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from pinlint.edits import Edit, EditConflict, apply, write_atomic
+from pinlint.model import FileFacts, ImageUse
+from pinlint.reference import ImageRef
+from pinlint.runner import SourceRecord
+
+
+@dataclass(frozen=True)
+class Failure:
+    use: ImageUse
+    reason: str
+
+
+@dataclass
+class FileChange:
+    display: str
+    record: SourceRecord
+    new_text: str
+    count: int  # references pinned or updated
+
+
+@dataclass
+class Plan:
+    changes: list[FileChange] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(change.count for change in self.changes)
+
+
+Reparse = Callable[[str, SourceRecord], FileFacts]
+
+
+def _ref(use: ImageUse) -> ImageRef | None:
+    return use.ref if isinstance(use.ref, ImageRef) else None
+
+
+def _build(
+    edits_by_file: Mapping[str, list[tuple[Edit, ImageUse]]],
+    sources: Mapping[str, SourceRecord],
+    reparse: Reparse,
+    verify: Callable[[FileFacts, list[tuple[Edit, ImageUse]]], str | None],
+    plan: Plan,
+) -> None:
+    for display, pairs in sorted(edits_by_file.items()):
+        record = sources.get(display)
+        if record is None:
+            plan.failures.extend(Failure(use, "the file is not available for writing") for _, use in pairs)
+            continue
+        try:
+            new_text = apply(record.text, [edit for edit, _ in pairs])
+        except EditConflict as exc:
+            plan.failures.extend(Failure(use, str(exc)) for _, use in pairs)
+            continue
+        if new_text == record.text:
+            continue
+        facts = reparse(new_text, record)
+        problem = None
+        if facts.errors:
+            before = {message for _, message in reparse(record.text, record).errors}
+            new = [message for _, message in facts.errors if message not in before]
+            problem = f"the result does not parse cleanly ({new[0]})" if new else None
+        problem = problem or verify(facts, pairs)
+        if problem is not None:
+            plan.failures.extend(Failure(use, f"not written: {problem}") for _, use in pairs)
+            continue
+        plan.changes.append(FileChange(display, record, new_text, len({edit for edit, _ in pairs})))
+
+
+def plan_pins(
+    uses: list[ImageUse],
+    digests: Mapping[str, str],
+    errors: Mapping[str, str],
+    sources: Mapping[str, SourceRecord],
+    reparse: Reparse,
+) -> Plan:
+    """Edits that pin each use (keyed by `str(ref)` in `digests`); failures for the rest."""
+    plan = Plan()
+    by_file: dict[str, list[tuple[Edit, ImageUse]]] = {}
+    for use in uses:
+        ref = _ref(use)
+        if ref is None or use.pin_span is None:
+            continue
+        digest = digests.get(str(ref))
+        if digest is None:
+            plan.failures.append(Failure(use, errors.get(str(ref), "no digest")))
+            continue
+        edit = Edit(use.pin_span.end, use.pin_span.end, f"@{digest}")
+        by_file.setdefault(use.path, []).append((edit, use))
+
+    def verify(facts: FileFacts, pairs: list[tuple[Edit, ImageUse]]) -> str | None:
+        pinned = {(r.name, r.digest) for u in facts.images if (r := _ref(u)) is not None and r.digest}
+        for edit, use in pairs:
+            ref = _ref(use)
+            assert ref is not None
+            if (ref.name, edit.text[1:]) not in pinned:
+                return f"'{use.text}' is not pinned in the result"
+        return None
+
+    _build(by_file, sources, reparse, verify, plan)
+    return plan
+
+
+def plan_updates(
+    uses: list[ImageUse],
+    digests: Mapping[str, str],
+    errors: Mapping[str, str],
+    sources: Mapping[str, SourceRecord],
+    reparse: Reparse,
+) -> Plan:
+    """Edits replacing the digest of each `name:tag@digest` use whose tag now has another digest."""
+    plan = Plan()
+    by_file: dict[str, list[tuple[Edit, ImageUse]]] = {}
+    for use in uses:
+        ref = _ref(use)
+        if ref is None or ref.digest is None or ref.tag is None:
+            continue
+        key = str(ImageRef(ref.domain, ref.path, ref.tag, None))
+        current = digests.get(key)
+        if current is None:
+            plan.failures.append(Failure(use, errors.get(key, "no digest")))
+            continue
+        if current == ref.digest:
+            continue
+        if use.digest_span is None:
+            plan.failures.append(Failure(use, "the digest is composed from several parts; cannot rewrite it"))
+            continue
+        by_file.setdefault(use.path, []).append((Edit(use.digest_span.start, use.digest_span.end, current), use))
+
+    def verify(facts: FileFacts, pairs: list[tuple[Edit, ImageUse]]) -> str | None:
+        found = {(r.name, r.digest) for u in facts.images if (r := _ref(u)) is not None}
+        for edit, use in pairs:
+            ref = _ref(use)
+            assert ref is not None
+            if (ref.name, edit.text) not in found:
+                return f"'{use.text}' does not carry the new digest in the result"
+        return None
+
+    _build(by_file, sources, reparse, verify, plan)
+    return plan
+
+
+def unified_diff(change: FileChange) -> str:
+    old = change.record.text.splitlines(keepends=True)
+    new = change.new_text.splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, f"a/{change.display}", f"b/{change.display}"))
+
+
+def write_changes(plan: Plan) -> None:
+    for change in plan.changes:
+        write_atomic(change.record.path, change.new_text, bom=change.record.bom)

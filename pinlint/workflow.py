@@ -1,0 +1,201 @@
+"""The commands behind the CLI: check, fix, update, lock — each one pass in one direction.
+
+discover → parse → rules (offline) → [resolve once, deduplicated] → edits | lock | report.
+The CLI parses arguments and prints; everything it needs to run a command is here.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from pinlint import discover, engine, lockfile, runner
+from pinlint.config import Config
+from pinlint.model import Diagnostic, FileFacts, ImageUse
+from pinlint.reference import ImageRef
+from pinlint.sources import text as source_text
+
+
+@dataclass
+class Collected:
+    config: Config
+    outcome: runner.CheckOutcome
+    path_errors: list[str] = field(default_factory=list)
+    lock: dict[str, lockfile.LockEntry] | None = None
+
+
+def lock_path(config: Config) -> Path:
+    return config.root / config.lock_file
+
+
+def load_lock(config: Config) -> dict[str, lockfile.LockEntry] | None:
+    path = lock_path(config)
+    return lockfile.read(path) if path.is_file() else None
+
+
+def collect(
+    config: Config,
+    selection: engine.Selection,
+    paths: list[str],
+    *,
+    stdin_filename: str | None = None,
+    stdin: TextIO | None = None,
+) -> Collected:
+    """Discover, parse and lint; path errors are returned, not raised (the run goes on)."""
+    from pinlint.errors import UsageError
+
+    lock = load_lock(config)
+    items: list[tuple[discover.SourceFile, runner.Loader]] = []
+    errors: list[str] = []
+    if "-" in paths:
+        if len(paths) != 1:
+            raise UsageError("'-' (stdin) cannot be combined with other paths")
+        name = stdin_filename or "Dockerfile"
+        kind = discover.kind_of(Path(name).name, explicit=True) or discover.DOCKERFILE
+        data = (stdin or sys.stdin).buffer.read()
+        items.append((discover.SourceFile(Path(name), name, kind), functools.partial(source_text.decode, data)))
+    else:
+        if stdin_filename:
+            raise UsageError("--stdin-filename needs '-' as the path")
+        files, errors = discover.discover(paths, config)
+        items = [(f, functools.partial(source_text.read, f.path)) for f in files]
+    digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
+    outcome = runner.check_files(items, config, selection, digests)
+    return Collected(config, outcome, errors, lock)
+
+
+def reparse(text: str, record: runner.SourceRecord) -> FileFacts:
+    """Parse new text of a file the way the run read it."""
+    if record.kind == discover.COMPOSE:
+        from pinlint.sources.compose import parse_compose, project_environment, shell_environment
+
+        env = project_environment(record.path.absolute().parent, shell_environment())
+        return parse_compose(text, str(record.path), record.path, env).facts
+    from pinlint.sources.dockerfile import parse_dockerfile
+
+    return parse_dockerfile(text, str(record.path))
+
+
+def all_uses(collected: Collected) -> list[ImageUse]:
+    """Every image use of the run with a parsed reference, once per place."""
+    seen: set[tuple[str, int, int]] = set()
+    uses = []
+    for facts in collected.outcome.facts:
+        for use in facts.images:
+            key = (use.path, use.span.start, use.span.end)
+            if isinstance(use.ref, ImageRef) and key not in seen:
+                seen.add(key)
+                uses.append(use)
+    return uses
+
+
+def fixed_positions(uses: list[ImageUse]) -> set[tuple[str, int, int]]:
+    return {(u.path, u.span.start, u.span.end) for u in uses}
+
+
+def remaining(diagnostics: list[Diagnostic], fixed: set[tuple[str, int, int]]) -> list[Diagnostic]:
+    return [
+        d
+        for d in diagnostics
+        if not (d.fixable and d.use is not None and (d.use.path, d.use.span.start, d.use.span.end) in fixed)
+    ]
+
+
+def relative_source(record_path: Path, base: Path) -> str:
+    full = Path(os.path.abspath(record_path))
+    try:
+        return full.relative_to(base).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(full, base)).as_posix()
+
+
+@dataclass
+class LockOutcome:
+    entries: dict[str, lockfile.LockEntry]
+    errors: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+def build_lock(
+    collected: Collected,
+    platforms: list[str],
+    resolve: Callable[[list[ImageRef], bool], tuple[Mapping[str, object], Mapping[str, str]]],
+) -> LockOutcome:
+    """Lock entries for every tagged reference of the run; `resolve(refs, want_platforms)`
+    returns (str(ref) → Manifest, str(ref) → reason)."""
+    from pinlint.engine import _image_ignored
+    from pinlint.registry.client import Manifest
+
+    config = collected.config
+    base = lock_path(config).parent
+    existing = collected.lock or {}
+    sources: dict[str, set[str]] = {}
+    inline: dict[str, set[str]] = {}
+    refs: dict[str, ImageRef] = {}
+    for use in all_uses(collected):
+        ref = use.ref
+        assert isinstance(ref, ImageRef)
+        if (ref.digest is not None and ref.tag is None) or _image_ignored(use, config.ignore_images):
+            continue
+        key = ref.canonical_tagged
+        record = collected.outcome.sources.get(use.path)
+        sources.setdefault(key, set()).add(relative_source(record.path, base) if record else use.path)
+        refs.setdefault(key, ImageRef(ref.domain, ref.path, ref.tag or "latest", None))
+        if ref.digest is not None:
+            inline.setdefault(key, set()).add(ref.digest)
+    outcome = LockOutcome({})
+    to_resolve: dict[str, ImageRef] = {}
+    for key, ref in refs.items():
+        digests = inline.get(key, set())
+        if len(digests) > 1:
+            listed = ", ".join(sorted(digests))
+            outcome.errors.append(f"{key}: pinned to different digests in different places ({listed})")
+            continue
+        if digests:
+            to_resolve[key] = ImageRef(ref.domain, ref.path, ref.tag, next(iter(digests)))
+        else:
+            to_resolve[key] = ref
+    manifests, errors = resolve(list(to_resolve.values()), bool(platforms))
+    for key, ref in sorted(to_resolve.items()):
+        answer = manifests.get(str(ref))
+        if not isinstance(answer, Manifest):
+            outcome.errors.append(f"{key}: {errors.get(str(ref), 'not resolved')}")
+            if key in existing:
+                outcome.entries[key] = existing[key]
+            continue
+        digest = ref.digest or answer.digest
+        found: dict[str, str] = {}
+        if platforms:
+            available = dict(answer.platforms or {})
+            for platform in platforms:
+                wanted = platform_key_text(platform)
+                if wanted not in available:
+                    what = "a single-platform manifest" if not answer.is_index else "the index"
+                    outcome.errors.append(f"{key}: platform {platform} is missing from {what}")
+                else:
+                    found[platform] = available[wanted]
+        previous = existing.get(key)
+        resolved_at = previous.resolved_at if previous is not None and previous.digest == digest else lockfile.now()
+        outcome.entries[key] = lockfile.LockEntry(
+            reference=key,
+            digest=digest,
+            media_type=answer.media_type,
+            resolved_at=resolved_at,
+            sources=tuple(sorted(sources[key])),
+            platforms=found,
+        )
+    return outcome
+
+
+def platform_key_text(platform: str) -> str:
+    from pinlint.registry.client import platform_key
+
+    parts = platform.split("/")
+    return platform_key(
+        {"os": parts[0], "architecture": parts[1] if len(parts) > 1 else "", "variant": "/".join(parts[2:])}
+    )
