@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="use this configuration file")
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
     check.add_argument("--stdin-filename", metavar="NAME", help="the name of the file read from stdin ('-')")
+    check.add_argument("--online", action="store_true", help="also ask registries about pinned digests (PIN010-PIN013)")
+    check.add_argument("--no-cache", action="store_true", help="with --online: do not use the digest cache")
+    check.add_argument("-v", "--verbose", action="count", default=0, help="with --online: say more")
 
     def common(sub: argparse.ArgumentParser, *, network: bool = True) -> None:
         sub.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
@@ -153,7 +156,23 @@ def _report(result: RunResult, fmt: str | None) -> None:
 def _cmd_check(args: argparse.Namespace) -> int:
     collected, exit_code = _collect(args)
     result = collected.outcome.result
+    registry_failed = False
+    if args.online:
+        from pinlint.online import check_online
+
+        def resolve(refs: list[ImageRef], want_platforms: bool) -> tuple[dict[str, Manifest], dict[str, str]]:
+            report = _resolve(args, collected.config, refs, want_platforms, fresh=True)
+            return report.manifests, report.errors
+
+        online = check_online(collected, _selection(args, collected.config), resolve)
+        for error in online.errors:
+            print(f"pinlint: error: {error}", file=sys.stderr)
+        registry_failed = bool(online.errors)
+        result.diagnostics.extend(online.diagnostics)
+        result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
     _report(result, args.format)
+    if exit_code == EXIT_OK and registry_failed:
+        exit_code = EXIT_REGISTRY
     fail_level = _fail_level(args, collected.config)
     if exit_code == EXIT_OK and any(d.severity >= fail_level for d in result.diagnostics):
         exit_code = EXIT_FINDINGS
@@ -202,13 +221,17 @@ def _digests_from_lock(collected: Collected, refs: list[ImageRef]) -> tuple[dict
     return digests, errors
 
 
-def _resolve(args: argparse.Namespace, config: Config, refs: list[ImageRef], platforms: bool = False) -> ResolveReport:
+def _resolve(
+    args: argparse.Namespace, config: Config, refs: list[ImageRef], platforms: bool = False, *, fresh: bool = False
+) -> ResolveReport:
+    """Resolve through the cache; `fresh` asks the registry anyway (update, --online: is the tag still there?)."""
     from pinlint.resolve import resolve_digests, stderr_log
 
     return resolve_digests(
         refs,
         config,
         use_cache=not args.no_cache,
+        read_cache=not fresh,
         want_platforms=platforms,
         log=stderr_log(args.verbose),
         progress=sys.stderr,
@@ -256,7 +279,7 @@ def _cmd_update(args: argparse.Namespace) -> int:
     collected, exit_code = _collect(args)
     uses = [u for u in all_uses(collected) if isinstance(u.ref, ImageRef) and u.ref.digest and u.ref.tag]
     tags = [ImageRef(u.ref.domain, u.ref.path, u.ref.tag, None) for u in uses if isinstance(u.ref, ImageRef)]
-    report = _resolve(args, collected.config, tags)
+    report = _resolve(args, collected.config, tags, fresh=True)
     digests = {key: m.digest for key, m in report.manifests.items()}
     plan = plan_updates(uses, digests, report.errors, collected.outcome.sources, reparse)
     _apply_plan(plan, diff=args.diff, verb="update")

@@ -161,8 +161,10 @@ def lint(
     codes: frozenset[str],
     rules: Sequence[ModuleType] = RULES,
     lock: Mapping[str, str] | None = None,
+    online: Sequence[object] | None = None,
 ) -> tuple[list[Diagnostic], list[PinIntent]]:
-    """Diagnostics for one file, sorted by position, and the pin intents of fixable ones."""
+    """Diagnostics for one file, sorted by position, and the pin intents of fixable ones.
+    `online` holds the registry's view of the file's pinned references (`check --online`)."""
     ctx = RuleContext(path=facts.path, config=config, lock=lock, lock_name=config.lock_file)
     active = [rule for rule in rules if rule.CODE in codes]
     diagnostics: list[Diagnostic] = []
@@ -171,6 +173,10 @@ def lint(
             items: Iterable[object] = [u for u in facts.images if not _image_ignored(u, config.ignore_images)]
         elif rule.TARGET == "instruction":
             items = facts.instructions
+        elif rule.TARGET == "online":
+            if online is None:
+                continue  # needs the registry: pinlint.online passes what it found
+            items = online
         else:
             items = [
                 *facts.errors,

@@ -59,6 +59,7 @@ async def _resolve_all(
     config: Config,
     *,
     use_cache: bool,
+    read_cache: bool,
     want_platforms: bool,
     env: Mapping[str, str] | None,
     log: Log,
@@ -68,7 +69,8 @@ async def _resolve_all(
     cache = DigestCache(cache_dir(env), config.registry.cache_ttl) if use_cache else None
     pending: list[ImageRef] = []
     for ref in refs:
-        cached = cache.get(_cache_key(ref)) if cache is not None and ref.digest is None and not want_platforms else None
+        readable = cache is not None and read_cache and ref.digest is None and not want_platforms
+        cached = cache.get(_cache_key(ref)) if cache is not None and readable else None
         if cached is not None:
             report.manifests[str(ref)] = Manifest(cached.digest, cached.media_type, cached.size)
             report.cached += 1
@@ -107,12 +109,14 @@ def resolve_digests(
     config: Config,
     *,
     use_cache: bool = True,
+    read_cache: bool = True,
     want_platforms: bool = False,
     env: Mapping[str, str] | None = None,
     log: Log | None = None,
     progress: TextIO | None = None,
 ) -> ResolveReport:
-    """Resolve each distinct reference once; the report is keyed by `str(ref)`."""
+    """Resolve each distinct reference once; the report is keyed by `str(ref)`.
+    `read_cache=False` asks the registry even for fresh cached answers (and still records them)."""
     unique = list({str(ref): ref for ref in refs}.values())
     bar = _Progress(len(unique), progress)
     try:
@@ -121,6 +125,7 @@ def resolve_digests(
                 unique,
                 config,
                 use_cache=use_cache,
+                read_cache=read_cache,
                 want_platforms=want_platforms,
                 env=env,
                 log=log or (lambda level, message: None),

@@ -17,6 +17,7 @@ from typing import TextIO
 from pinlint import discover, engine, lockfile, runner
 from pinlint.config import Config
 from pinlint.model import Diagnostic, FileFacts, ImageUse
+from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
 from pinlint.sources import text as source_text
 
@@ -190,12 +191,3 @@ def build_lock(
             platforms=found,
         )
     return outcome
-
-
-def platform_key_text(platform: str) -> str:
-    from pinlint.registry.client import platform_key
-
-    parts = platform.split("/")
-    return platform_key(
-        {"os": parts[0], "architecture": parts[1] if len(parts) > 1 else "", "variant": "/".join(parts[2:])}
-    )

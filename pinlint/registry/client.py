@@ -24,11 +24,11 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
 from pinlint.config import Config, RegistryHost
+from pinlint.platforms import platform_key
 from pinlint.reference import ImageRef
 from pinlint.registry import credentials as creds
 from pinlint.registry.auth import Challenge, RealmError, TokenCache, is_loopback_host, parse_challenges, validate_realm
@@ -118,21 +118,6 @@ def _error_detail(body: bytes) -> str:
         message = str(errors[0].get("message", ""))
         return f"{code}: {message}" if code and message and code not in message.lower() else message or code
     return ""
-
-
-def platform_key(platform: Mapping[str, Any]) -> str:
-    """`os/arch[/variant]`, normalised as containerd does (arm64/v8 → arm64, x86_64 → amd64)."""
-    os_name = str(platform.get("os", ""))
-    arch = str(platform.get("architecture", ""))
-    variant = str(platform.get("variant", "") or "")
-    arch = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "i386": "386", "armhf": "arm"}.get(arch, arch)
-    if arch == "amd64" and variant == "v1":
-        variant = ""
-    if arch == "arm64" and variant in ("8", "v8", "v8.0"):
-        variant = ""
-    if arch == "arm" and not variant:
-        variant = "v7"
-    return f"{os_name}/{arch}/{variant}" if variant else f"{os_name}/{arch}"
 
 
 def index_platforms(body: bytes) -> dict[str, str]:

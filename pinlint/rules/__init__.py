@@ -1,7 +1,7 @@
 """The rule registry: every rule module, listed explicitly, in code order.
 
-PIN900 (parse-error) takes what a source could not parse. The online rules PIN010–PIN013 need
-the registry and live in `pinlint.online`.
+PIN900 (parse-error) takes what a source could not parse. The online rules PIN010–PIN013
+(TARGET "online") look at what the registry says; only `check --online` runs them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from pinlint.rules import (
     pin007,
     pin008,
     pin009,
+    pin010,
+    pin011,
+    pin012,
+    pin013,
     pin101,
     pin102,
     pin103,
@@ -43,6 +47,10 @@ RULES: tuple[ModuleType, ...] = (
     pin007,
     pin008,
     pin009,
+    pin010,
+    pin011,
+    pin012,
+    pin013,
     pin101,
     pin102,
     pin103,

@@ -1,0 +1,26 @@
+"""What the online rules look at: one pinned reference and what the registry says about it now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pinlint.model import ImageUse
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    """`tag_*` describe what the reference's tag points to now (None when it has no tag);
+    `pinned_*` describe the pinned digest (`pinned_exists` False when the registry says it is gone)."""
+
+    use: ImageUse
+    pinned: str
+    pinned_exists: bool
+    pinned_media_type: str | None = None
+    pinned_platforms: Mapping[str, str] | None = None
+    tag_digest: str | None = None
+    tag_platforms: Mapping[str, str] | None = None
+
+
+def short(digest: str) -> str:
+    return digest[:19] + "…"
