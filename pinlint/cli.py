@@ -7,15 +7,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pinlint import __version__
-from pinlint.errors import PinlintError, UsageError
+from pinlint.errors import PathError, PinlintError, UsageError
 from pinlint.reference import ImageRef
-from pinlint.report import RunResult
+from pinlint.report import FORMATS, STATISTICS_FORMATS, RunResult
 
 if TYPE_CHECKING:
     from pinlint.config import Config
@@ -49,12 +51,19 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="lint files offline (the default paths: .)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin")
     check.add_argument(
-        "--format", choices=("text", "json"), default=None, help="output format (default: text)"
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: text; github when GITHUB_ACTIONS=true)",
     )
     check.add_argument("--select", action="append", metavar="CODES", help="rule codes or prefixes to enable")
     check.add_argument("--extend-select", action="append", metavar="CODES", help="enable these rules as well")
     check.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to disable")
     check.add_argument("--fail-level", choices=("error", "warning", "info"), help="lowest severity that fails")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when diagnostics remain")
+    check.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only, no summary lines")
+    check.add_argument("--statistics", action="store_true", help="print a count per rule instead of diagnostics")
+    check.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--config", metavar="FILE", help="use this configuration file")
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
     check.add_argument("--stdin-filename", metavar="NAME", help="the name of the file read from stdin ('-')")
@@ -142,18 +151,65 @@ def _fail_level(args: argparse.Namespace, config: Config) -> Severity:
     return Severity.parse(args.fail_level) if getattr(args, "fail_level", None) else config.fail_level
 
 
-def _report(result: RunResult, fmt: str | None) -> None:
-    if fmt == "json":
-        from pinlint.report import json as json_report
+def _output_format(args: argparse.Namespace) -> str:
+    """The --format given, else github inside GitHub Actions (not for --statistics), else text."""
+    if args.format is not None:
+        if args.statistics and args.format not in STATISTICS_FORMATS:
+            raise UsageError(f"--statistics works with --format text or json, not {args.format}")
+        return str(args.format)
+    if os.environ.get("GITHUB_ACTIONS") == "true" and not args.statistics:
+        return "github"
+    return "text"
 
-        json_report.write(result, sys.stdout)
-    else:
-        from pinlint.report import text as text_report
 
-        text_report.write(result, sys.stdout, color=_use_color(sys.stdout))
+def _report(
+    result: RunResult,
+    fmt: str,
+    *,
+    quiet: bool = False,
+    show_statistics: bool = False,
+    output_file: str | None = None,
+) -> None:
+    from pinlint import report
+
+    if output_file is None:
+        color = fmt == "text" and _use_color(sys.stdout)
+        report.write(result, fmt, sys.stdout, color=color, quiet=quiet, show_statistics=show_statistics)
+        return
+    buffer = io.StringIO()
+    report.write(result, fmt, buffer, quiet=quiet, show_statistics=show_statistics)
+    _write_output(output_file, buffer.getvalue())
+
+
+def _write_output(name: str, text: str) -> None:
+    """Replace `name` with `text` atomically: a reader never sees half a report."""
+    import tempfile
+
+    path = os.path.abspath(name)
+    directory = os.path.dirname(path)
+    try:
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".pinlint-tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise PathError(f"cannot write {name}: {exc.strerror or exc}") from None
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    fmt = _output_format(args)
     collected, exit_code = _collect(args)
     result = collected.outcome.result
     registry_failed = False
@@ -170,11 +226,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         registry_failed = bool(online.errors)
         result.diagnostics.extend(online.diagnostics)
         result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
-    _report(result, args.format)
+    _report(result, fmt, quiet=args.quiet, show_statistics=args.statistics, output_file=args.output_file)
     if exit_code == EXIT_OK and registry_failed:
         exit_code = EXIT_REGISTRY
     fail_level = _fail_level(args, collected.config)
-    if exit_code == EXIT_OK and any(d.severity >= fail_level for d in result.diagnostics):
+    if exit_code == EXIT_OK and not args.exit_zero and any(d.severity >= fail_level for d in result.diagnostics):
         exit_code = EXIT_FINDINGS
     return exit_code
 

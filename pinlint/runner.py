@@ -25,6 +25,7 @@ from pinlint.sources.dockerfile import parse_dockerfile
 from pinlint.sources.expand import Value
 
 Loader = Callable[[], source_text.SourceText]
+Variant = tuple[dict[str, Value], frozenset[str]]  # build arguments, named contexts
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class _Run:
         self.cwd = Path(os.getcwd()).absolute()
         self.seen: set[tuple[str, Path]] = set()
         self.reported: set[tuple[str, int, int, str, str]] = set()
-        self.builds: dict[Path, list[dict[str, Value]]] = {}
+        self.builds: dict[Path, list[Variant]] = {}
         self._shell: dict[str, Value] | None = None
 
     def shell(self) -> dict[str, Value]:
@@ -98,10 +99,12 @@ class _Run:
         self.outcome.intents.extend(PinIntent(d.use) for d in fresh if d.fixable and d.use is not None)
         self.outcome.facts.append(facts)
 
-    def compose(self, source: SourceFile, load: Loader) -> None:
+    def compose(self, source: SourceFile, load: Loader, inherited: Mapping[str, Value] | None = None) -> None:
+        """Check a Compose file; `inherited` are the variables of the file that includes or
+        extends it, which win over its own `.env`."""
         from pinlint.sources.compose import parse_compose, project_environment
 
-        key = (COMPOSE, source.path.absolute())
+        key = (COMPOSE, Path(os.path.realpath(source.path)))
         if key in self.seen:
             return
         self.seen.add(key)
@@ -113,34 +116,36 @@ class _Run:
         self.outcome.sources[source.display] = SourceRecord(source.path, COMPOSE, loaded.text, loaded.bom)
         location = source.path if source.display != "-" else None
         directory = source.path.absolute().parent
-        result = parse_compose(loaded.text, source.display, location, project_environment(directory, self.shell()))
+        env = project_environment(directory, self.shell())
+        if inherited is not None:
+            env = {**env, **inherited}
+        result = parse_compose(loaded.text, source.display, location, env)
         if not result.is_compose and not result.facts.errors:
             return
         self.outcome.result.files_checked += 1
         self.lint(result.facts, source.path)
         for build in result.builds:
-            self.builds.setdefault(build.dockerfile.resolve(), []).append(dict(build.args))
-        for related in result.related:
-            if related.is_file():
-                shown = SourceFile(related, display_path(related, self.cwd), COMPOSE)
-                self.compose(shown, functools.partial(source_text.read, related))
+            self.builds.setdefault(build.dockerfile.resolve(), []).append((dict(build.args), build.contexts))
+        for related, variables in result.related:
+            shown = SourceFile(related, display_path(related, self.cwd), COMPOSE)
+            self.compose(shown, functools.partial(source_text.read, related), variables)
 
-    def dockerfile(self, source: SourceFile, load: Loader, variants: list[dict[str, Value]]) -> None:
+    def dockerfile(self, source: SourceFile, load: Loader, variants: list[Variant]) -> None:
         loaded = _load(source.display, DOCKERFILE, load)
         self.outcome.result.files_checked += 1
         if isinstance(loaded, FileFacts):
             self.lint(loaded, source.path)
             return
         self.outcome.sources[source.display] = SourceRecord(source.path, DOCKERFILE, loaded.text, loaded.bom)
-        for args in variants or [{}]:
-            self.lint(parse_dockerfile(loaded.text, source.display, args), source.path)
+        for args, contexts in variants or [({}, frozenset())]:
+            self.lint(parse_dockerfile(loaded.text, source.display, args, contexts), source.path)
 
 
-def _distinct(variants: list[dict[str, Value]]) -> list[dict[str, Value]]:
-    """Build-argument sets with the same values once each, in first-seen order."""
-    seen: dict[tuple[tuple[str, str], ...], dict[str, Value]] = {}
-    for args in variants:
-        seen.setdefault(tuple(sorted((k, v.text) for k, v in args.items())), args)
+def _distinct(variants: list[Variant]) -> list[Variant]:
+    """Build variants with the same argument values and contexts once each, in first-seen order."""
+    seen: dict[tuple[tuple[tuple[str, str], ...], frozenset[str]], Variant] = {}
+    for args, contexts in variants:
+        seen.setdefault((tuple(sorted((k, v.text) for k, v in args.items())), contexts), (args, contexts))
     return list(seen.values())
 
 

@@ -38,55 +38,7 @@ KEEP_ENV = frozenset({"PATH", "HOME", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP"})
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 # Cases whose expected.txt holds the correct output that pinlint does not produce today.
-KNOWN_BUGS = {
-    "03-escapes-in-image": (
-        'a double-quoted image with an escape (`"nginx\\u003a1.25"`) is reported at the opening quote and '
-        "as 'composed from several parts' (not fixable) instead of inside the quotes and fixable"
-    ),
-    "20-inline-compose-variable-unset": (
-        "`FROM ${BASE}` in dockerfile_inline with BASE unset in the Compose environment gives "
-        "PIN900 'FROM requires either one or three arguments' instead of PIN004 naming BASE"
-    ),
-    "22-additional-context-replaces-from": (
-        "an additional_contexts key that names a FROM/COPY --from image (`base: docker-image://…`) replaces it, "
-        "but the followed Dockerfile still reports `base` as PIN002"
-    ),
-    "37-include-parent-env": (
-        "an included file is interpolated with the including project's environment (shell + its .env) first; "
-        "pinlint uses only the included directory's .env and reports PIN004"
-    ),
-    "39-extends-parent-env": (
-        "an extended file (extends.file) is interpolated with the extending project's environment; "
-        "pinlint reads it as a separate project and reports PIN004"
-    ),
-    "48-duplicate-keys": (
-        "a duplicate mapping key is invalid YAML (Compose rejects the file); pinlint silently keeps the first value"
-    ),
-    "50-variable-suffix-may-be-empty": (
-        "`memcached:1.6${VARIANT:+-$VARIANT}` / `nginx:1.25${SUFFIX}` with the variable empty are composed "
-        "references, but pinlint marks them fixable at a spot the variable's later value would follow"
-    ),
-    "53-include-cycle": (
-        "an include cycle (a/compose.yaml includes ../compose.yaml) recurses until RecursionError: "
-        "the runner's seen-set keys are not normalised (`loop/../compose.yaml` != `compose.yaml`)"
-    ),
-    "54-missing-include-and-extends": (
-        "an include: or extends.file naming a missing file is skipped silently; "
-        "a missing build Dockerfile gives PIN900, so these should too"
-    ),
-    "55-inline-crlf": (
-        "dockerfile_inline in a CRLF file: every FROM is reported at the `|` indicator as not fixable "
-        "(the block scalar's source mapping fails on the `\\r`)"
-    ),
-    "56-inline-block-indicators": (
-        "dockerfile_inline written as a folded (`>-`) or indentation-indicator (`|2`) block scalar is reported "
-        "at the indicator as not fixable instead of at the reference"
-    ),
-    "57-legacy-v1-extends": (
-        "a legacy v1 file where one service has only `extends` is not recognised as Compose; "
-        "the whole file is skipped silently"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}  # case name → why pinlint gets it wrong today (strict xfail)
 
 # PyYAML without libyaml rejects tabs that Compose (go-yaml) accepts, and words errors differently.
 NEEDS_LIBYAML = frozenset({"01-quote-styles", "04-comments", "32-invalid-yaml-indent", "33-invalid-yaml-tab"})
@@ -503,8 +455,11 @@ def test_include_and_extends_name_related_files(tmp_path: Path) -> None:
         "  local:\n"
         "    extends: web\n"
     )
+    for name in ("infra/db.yaml", "monitoring/compose.yaml", "shared/a.yaml", "shared/b.yaml", "common/services.yml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("services: {}\n")
     result = parse(text, location=tmp_path / "compose.yaml")
-    assert result.related == [
+    assert [path for path, _ in result.related] == [
         tmp_path / "common/services.yml",
         tmp_path / "infra/db.yaml",
         tmp_path / "monitoring/compose.yaml",
@@ -574,7 +529,6 @@ def test_suppression_comments_are_collected_with_their_lines() -> None:
     assert result.facts.comments == [(3, " pinlint: ignore=PIN003"), (4, " pinlint: ignore=PIN001")]
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["03-escapes-in-image"])
 def test_escaped_double_quoted_image_span_is_inside_the_quotes() -> None:
     text = 'services:\n  web:\n    image: "nginx\\u003a1.25"\n'
     use = one(text)
@@ -583,11 +537,6 @@ def test_escaped_double_quoted_image_span_is_inside_the_quotes() -> None:
     assert where(use.pin_span) == (3, 13, 3, 28)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a dockerfile_inline reference that spans a `$$` (`FROM busybox:$${TAG}`) gets a zero-width span "
-    "and a `text` that is not the source slice",
-)
 def test_inline_reference_across_dollar_dollar_covers_the_written_text() -> None:
     text = "services:\n  a:\n    build:\n      dockerfile_inline: |\n        ARG TAG=1\n        FROM busybox:$${TAG}\n"
     use = one(text)

@@ -1,10 +1,14 @@
-"""Text output, ruff style: `path:line:col: CODE [*] message`, then a summary line."""
+"""Text output, ruff style: `path:line:col: CODE [*] message`, then a summary line.
+
+`--quiet` keeps the diagnostic lines and drops the summary; `--statistics` prints one
+`count<TAB>code<TAB>[*] name` row per rule instead of the diagnostics, as `ruff --statistics`.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from pinlint.report import RunResult
+from pinlint.report import RunResult, statistics
 
 _BOLD = "\x1b[1m"
 _RED = "\x1b[31m"
@@ -12,13 +16,9 @@ _CYAN = "\x1b[36m"
 _RESET = "\x1b[0m"
 
 
-def write(result: RunResult, out: TextIO, *, color: bool) -> None:
-    fixable = 0
-    files = set()
+def write(result: RunResult, out: TextIO, *, color: bool, quiet: bool = False) -> None:
     for d in result.diagnostics:
-        files.add(d.path)
         mark = " [*]" if d.fixable else ""
-        fixable += d.fixable
         if color:
             out.write(
                 f"{_BOLD}{d.path}{_RESET}{_CYAN}:{_RESET}{d.span.line}{_CYAN}:{_RESET}{d.span.column}"
@@ -26,11 +26,35 @@ def write(result: RunResult, out: TextIO, *, color: bool) -> None:
             )
         else:
             out.write(f"{d.path}:{d.span.line}:{d.span.column}: {d.code}{mark} {d.message}\n")
+    if not quiet:
+        _summary(result, out)
+
+
+def write_statistics(result: RunResult, out: TextIO, *, color: bool, quiet: bool = False) -> None:
+    rows = statistics(result.diagnostics)
+    count_width = max((len(str(s.count)) for s in rows), default=0)
+    code_width = max((len(s.code) for s in rows), default=0)
+    any_fixable = any(s.fixable for s in rows)
+    for s in rows:
+        count = f"{s.count:>{count_width}}"
+        code = f"{s.code:<{code_width}}"
+        if color:
+            count = f"{_BOLD}{count}{_RESET}"
+            code = f"{_BOLD}{_RED}{code}{_RESET}"
+        mark = ("[*] " if s.fixable else "[ ] ") if any_fixable else ""
+        out.write(f"{count}\t{code}\t{mark}{s.name}\n")
+    if not quiet:
+        _summary(result, out)
+
+
+def _summary(result: RunResult, out: TextIO) -> None:
     count = len(result.diagnostics)
     if not count:
         files_word = "file" if result.files_checked == 1 else "files"
         out.write(f"All checks passed! ({result.files_checked} {files_word} checked)\n")
         return
+    files = {d.path for d in result.diagnostics}
+    fixable = sum(d.fixable for d in result.diagnostics)
     noun = "problem" if count == 1 else "problems"
     out.write(f"Found {count} {noun} in {len(files)} of {result.files_checked} files checked.\n")
     if fixable:

@@ -26,7 +26,7 @@ from typing import Any
 
 from pinlint import reference
 from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
-from pinlint.sources.expand import SENTINEL, Value, digest_part, literal, tag_part
+from pinlint.sources.expand import SENTINEL, Value, digest_part, insertion_is_safe, literal, tag_part
 from pinlint.sources.interpolate import TemplateError, interpolate, parse_env_file
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
@@ -37,18 +37,21 @@ _MAX_MERGE_DEPTH = 64
 
 @dataclass(frozen=True)
 class BuildTarget:
-    """A Dockerfile this Compose file builds: on disk (`dockerfile`) with `args`."""
+    """A Dockerfile this Compose file builds: on disk (`dockerfile`) with `args`; `contexts` are
+    the names of its additional contexts, which replace stages or images of that name."""
 
     dockerfile: Path
     args: Mapping[str, Value]
     origin: Span  # where the compose file names the build, for errors
+    contexts: frozenset[str] = frozenset()
 
 
 @dataclass
 class ComposeResult:
     facts: FileFacts
     builds: list[BuildTarget] = field(default_factory=list)
-    related: list[Path] = field(default_factory=list)  # include: and extends.file: compose files
+    # include: and extends.file: compose files, with the variables they see (None: their own)
+    related: list[tuple[Path, Mapping[str, Value] | None]] = field(default_factory=list)
     is_compose: bool = True
 
 
@@ -141,6 +144,9 @@ class ComposeParser:
             if text[inner_end : inner_end + 1] == node.style and text[inner_end - len(value) : inner_end] == value:
                 begin = inner_end - len(value)
                 return literal(value, begin), begin, inner_end
+            quote_start = text.find(node.style, start, inner_end)
+            if text[inner_end : inner_end + 1] == node.style and quote_start >= 0:
+                return literal(value), quote_start + 1, inner_end  # escapes: inside the quotes, not 1:1
             return literal(value), start, end
         if not node.style and text[end - len(value) : end] == value:
             return literal(value, end - len(value)), end - len(value), end
@@ -174,6 +180,12 @@ class ComposeParser:
             )
             return self.result
         root = documents[0]
+        duplicate = _duplicate_key(root)
+        if duplicate is not None:
+            key, first_line = duplicate
+            message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
+            self._error(message, key.start_mark.index)
+            return self.result
         if not isinstance(root, yaml.MappingNode):
             self._error("a Compose file must be a mapping at the top level", root.start_mark.index)
             return self.result
@@ -196,7 +208,8 @@ class ComposeParser:
         pairs = self._mapping(root)
         if not pairs or any(getattr(k, "value", "") == "version" for k, _ in pairs):
             return False
-        return all(self._get(value, "image") is not None or self._get(value, "build") is not None for _, value in pairs)
+        keys = ("image", "build", "extends")
+        return all(any(self._get(value, key) is not None for key in keys) for _, value in pairs)
 
     def _collect_comments(self) -> None:
         for number, line in enumerate(self.text.split("\n"), start=1):
@@ -235,7 +248,7 @@ class ComposeParser:
         if extends is not None:
             other = self._get(extends, "file")
             if other is not None and self._is_scalar(other):
-                self._related(other)
+                self._related(other, "extends")  # compose-go reads it with this project's variables
 
     def _includes(self, root: Any) -> None:
         yaml = _yaml()
@@ -244,14 +257,14 @@ class ComposeParser:
             return
         for entry in include.value:
             if isinstance(entry, yaml.ScalarNode):
-                self._related(entry)
+                self._related(entry, "include")
                 continue
             paths = self._get(entry, "path")
             if isinstance(paths, yaml.SequenceNode):
                 for path in paths.value:
-                    self._related(path)
+                    self._related(path, "include")
             elif paths is not None:
-                self._related(paths)
+                self._related(paths, "include")
 
     def _interpolated(self, node: Any) -> tuple[Value | None, int, int]:
         raw, start, end = self._scalar_text(node)
@@ -264,13 +277,18 @@ class ComposeParser:
             return None, start, end
         return result.value, start, end
 
-    def _related(self, node: Any) -> None:
+    def _related(self, node: Any, field_name: str) -> None:
+        """Another Compose file to read; it sees this file's variables (over its own `.env`)."""
         if not self._is_scalar(node):
             return
-        value, _, _ = self._interpolated(node)
+        value, start, end = self._interpolated(node)
         if value is None or _URL_CONTEXT.match(value.text):
             return
-        self.result.related.append(self.directory / value.text)
+        path = self.directory / value.text
+        if not path.is_file():
+            self._error(f"{field_name}: file not found: {value.text}", start, end)
+            return
+        self.result.related.append((path, self.env))
 
     # -- images --------------------------------------------------------------------------
 
@@ -305,13 +323,15 @@ class ComposeParser:
         except reference.ReferenceError as exc:
             self.facts.images.append(ImageUse(self.display, kind, text, span, value.text, None, error=str(exc)))
             return
+        uses_variable = "$" in raw.text
         name_end = value.text.find("@")
         name_end = len(value.text) if name_end < 0 else name_end
         region = value.source_range(0, name_end)
-        pin_span = self.index.span(*region) if region else None
+        if region is None and not uses_variable and ref.digest is None and node.style in ('"', "'"):
+            region = (start, end)  # escapes inside quotes: the reference is the whole scalar, pin at its end
+        pin_span = self.index.span(*region) if region and insertion_is_safe(self.text, region[1]) else None
         digest_region = value.source_range(name_end + 1, len(value.text)) if ref.digest else None
         digest_span = self.index.span(*digest_region) if digest_region else None
-        uses_variable = "$" in raw.text
         default_span = pin_span if pin_span is not None and uses_variable else None
         literal_digest = False
         if ref.digest is not None and uses_variable:
@@ -352,7 +372,7 @@ class ComposeParser:
         args = self._build_args(args_node)
         origin = self.index.span(build.start_mark.index, build.start_mark.index)
         if inline is not None and self._is_scalar(inline):
-            self._inline_dockerfile(inline, args)
+            self._inline_dockerfile(inline, args, self._context_names(build))
             return
         context = "."
         if context_node is not None and self._is_scalar(context_node):
@@ -375,7 +395,16 @@ class ComposeParser:
             shown = os.path.relpath(path, self.directory)
             self._error(f"build: Dockerfile not found: {shown}", origin.start)
             return
-        self.result.builds.append(BuildTarget(path, args, origin))
+        self.result.builds.append(BuildTarget(path, args, origin, self._context_names(build)))
+
+    def _context_names(self, build: Any) -> frozenset[str]:
+        yaml = _yaml()
+        node = self._get(build, "additional_contexts") if isinstance(build, yaml.MappingNode) else None
+        if isinstance(node, yaml.MappingNode):
+            return frozenset(str(getattr(k, "value", "")) for k, _ in self._mapping(node))
+        if isinstance(node, yaml.SequenceNode):
+            return frozenset(str(item.value).partition("=")[0] for item in node.value if self._is_scalar(item))
+        return frozenset()
 
     def _build_args(self, node: Any) -> dict[str, Value]:
         yaml = _yaml()
@@ -478,40 +507,52 @@ class ComposeParser:
             self.facts.images.append(ImageUse(self.display, kind, text, span, result.value.text, None, error=str(exc)))
             return
         region = result.value.source_range(0, len(result.value.text.split("@")[0]))
-        pin_span = self.index.span(*region) if region else None
+        pin_span = self.index.span(*region) if region and insertion_is_safe(self.text, region[1]) else None
         self.facts.images.append(ImageUse(self.display, kind, text, span, result.value.text, ref, pin_span=pin_span))
 
-    def _inline_dockerfile(self, node: Any, args: Mapping[str, Value]) -> None:
+    def _inline_dockerfile(self, node: Any, args: Mapping[str, Value], contexts: frozenset[str]) -> None:
         from pinlint.sources.dockerfile import parse_dockerfile
 
         mapped = self._block_text(node)
         try:
-            result = interpolate(mapped, self.env)
+            result = interpolate(mapped, self.env, keep_missing=True)
         except TemplateError as exc:
             self._error(str(exc), node.start_mark.index)
             return
         body = result.value
-        inline = parse_dockerfile(body.text, self.display, args)
+        inline = parse_dockerfile(body.text, self.display, args, contexts=contexts)
         anchor = node.start_mark.index
         for span, message in inline.errors:
             first = self._map_offset(body, span.start, anchor)
             self._error(f"dockerfile_inline: {message}", first)
+        missing = tuple(dict.fromkeys(result.missing))
         for use in inline.images:
-            self.facts.images.append(self._remap(use, body, anchor))
+            remapped = self._remap(use, body, anchor)
+            # a compose variable without a value would be interpolated to "" before BuildKit sees it
+            absent = tuple(name for name in missing if re.search(rf"\$\{{?{name}\b", remapped.text))
+            if absent:
+                remapped = ImageUse(
+                    remapped.path, remapped.kind, remapped.text, remapped.span, None, None, unresolved=absent
+                )
+            self.facts.images.append(remapped)
 
     def _map_offset(self, body: MappedText, offset: int, fallback: int) -> int:
         if 0 <= offset < len(body.offsets) and body.offsets[offset] >= 0:
             return body.offsets[offset]
         return fallback
 
-    def _remap_span(self, body: MappedText, span: Span | None) -> Span | None:
+    def _remap_span(self, body: MappedText, span: Span | None, *, exact: bool = True) -> Span | None:
+        """The compose-file span of an inline-Dockerfile span: exact (a fix may write there) or,
+        with exact=False, from its first to its last character that has a source position."""
         if span is None:
             return None
         region = body.source_range(span.start, span.end)
+        if region is None and not exact and any(o >= 0 for o in body.offsets[span.start : span.end]):
+            region = body.covering_range(span.start, span.end)
         return self.index.span(*region) if region else None
 
     def _remap(self, use: ImageUse, body: MappedText, anchor: int) -> ImageUse:
-        span = self._remap_span(body, use.span)
+        span = self._remap_span(body, use.span, exact=False)
         if span is None:
             start = self._map_offset(body, use.span.start, anchor)
             span = self.index.span(start, start)
@@ -530,42 +571,61 @@ class ComposeParser:
             unresolved=use.unresolved,
             variable_tag_with_literal_digest=use.variable_tag_with_literal_digest,
             platform_dependent=use.platform_dependent,
+            digest_span=self._remap_span(body, use.digest_span),
         )
 
     def _block_text(self, node: Any) -> MappedText:
-        """A block scalar's value with the source offset of each character (when it maps 1:1)."""
+        """A block scalar's value with the source offset of each character, aligned greedily with
+        the source (indentation, line folding and CR characters skipped); -1 where it cannot be."""
         value: str = node.value
-        if node.style != "|":
+        if node.style not in ("|", ">"):
             mapped, _, _ = self._scalar_text(node)
             return mapped
-        text = self.text
-        line_end = text.find("\n", node.start_mark.index)
+        line_end = self.text.find("\n", node.start_mark.index)
         if line_end < 0:
             return literal(value)
-        pos = line_end + 1
-        lines = text[pos : node.end_mark.index].split("\n")
-        indent = None
-        for line in lines:
-            if line.strip():
-                indent = len(line) - len(line.lstrip(" "))
-                break
-        if indent is None:
-            return literal(value)
-        chars: list[str] = []
-        offsets: list[int] = []
-        for line in lines:
-            content = line[indent:] if len(line) >= indent else ""
-            start = pos + min(indent, len(line))
-            chars.append(content)
-            offsets.extend(range(start, start + len(content)))
-            chars.append("\n")
-            offsets.append(start + len(content))
-            pos += len(line) + 1
-        joined = "".join(chars)
-        if joined.startswith(value) or joined.rstrip("\n") == value.rstrip("\n"):
-            n = min(len(value), len(joined))
-            return MappedText(value[:n] + value[n:], tuple(offsets[:n]) + (-1,) * (len(value) - n))
-        return literal(value)
+        return _align(value, self.text, line_end + 1, node.end_mark.index)
+
+
+def _duplicate_key(root: Any) -> tuple[Any, int] | None:
+    """The first key defined twice in one mapping (go-yaml, and so Compose, rejects the file)."""
+    yaml = _yaml()
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in lines:
+                        return key, lines[key.value]
+                    lines[key.value] = key.start_mark.line + 1
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
+def _align(value: str, text: str, start: int, end: int) -> MappedText:
+    """Map each character of `value` to the next equal character of text[start:end]; white space
+    in the source that the value does not have (indentation, CR, folded line ends) is skipped."""
+    offsets: list[int] = []
+    j = start
+    for ch in value:
+        while j < end and text[j] != ch and text[j] in " \t\r\n":
+            j += 1
+        if j < end and text[j] == ch:
+            offsets.append(j)
+            j += 1
+        elif ch in " \n" and j < end:
+            offsets.append(-1)  # a folded line end: no single source character
+        else:
+            offsets.append(-1)
+    return MappedText(value, tuple(offsets))
 
 
 def parse_compose(text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> ComposeResult:

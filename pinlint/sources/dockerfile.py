@@ -20,11 +20,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from pinlint import reference
 from pinlint.model import FileFacts, Heredoc, ImageUse, Instruction, MappedText, Span, TextIndex, Word
-from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, digest_part, expand, literal, tag_part
+from pinlint.sources.expand import (
+    SENTINEL,
+    Expansion,
+    ExpansionError,
+    Value,
+    digest_part,
+    expand,
+    insertion_is_safe,
+    literal,
+    tag_part,
+)
 
 KNOWN_INSTRUCTIONS = frozenset(
     {
@@ -138,7 +148,14 @@ class _Lines:
 
 
 class DockerfileParser:
-    def __init__(self, text: str, path: str, build_args: Mapping[str, Value] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        path: str,
+        build_args: Mapping[str, Value] | None = None,
+        contexts: Collection[str] = (),
+    ) -> None:
+        self.contexts = frozenset(contexts)
         self.text = text
         self.path = path
         self.index = TextIndex(text)
@@ -478,7 +495,7 @@ class DockerfileParser:
                 last,
             )
             return
-        if (numeric and value.isdigit()) or value.lower() in all_stages or value == "scratch":
+        if (numeric and value.isdigit()) or value.lower() in all_stages or value == "scratch" or value in self.contexts:
             return
         if instr.onbuild:
             # A trigger runs in a downstream build whose stage names are unknown here; only a
@@ -516,7 +533,7 @@ class DockerfileParser:
                 ImageUse(self.path, kind, text, span, None, None, unresolved=names)
             )
             return
-        if stages is not None and (value.text in stages or value.text == "scratch"):
+        if stages is not None and (value.text in stages or value.text == "scratch" or value.text in self.contexts):
             return
         if not value.text:
             self._error(f"base name ({text}) should not be blank", span.start, span.end)
@@ -532,7 +549,7 @@ class DockerfileParser:
         name_end = value.text.find("@")
         name_end = len(value.text) if name_end < 0 else name_end
         region = value.source_range(0, name_end)
-        pin_span = self.index.span(*region) if region else None
+        pin_span = self.index.span(*region) if region and insertion_is_safe(self.text, region[1]) else None
         digest_region = value.source_range(name_end + 1, len(value.text)) if ref.digest else None
         digest_span = self.index.span(*digest_region) if digest_region else None
         default_span = pin_span if pin_span is not None and "$" in raw.text else None
@@ -599,6 +616,10 @@ def _csv_fields(text: str, start: int) -> list[tuple[str, str, int]]:
     return fields
 
 
-def parse_dockerfile(text: str, path: str, build_args: Mapping[str, Value] | None = None) -> FileFacts:
-    """Parse a Dockerfile's text (BOM already removed). Never raises on bad input: errors go to `errors`."""
-    return DockerfileParser(text, path, build_args).parse()
+def parse_dockerfile(
+    text: str, path: str, build_args: Mapping[str, Value] | None = None, contexts: Collection[str] = ()
+) -> FileFacts:
+    """Parse a Dockerfile's text (BOM already removed). Never raises on bad input: errors go to `errors`.
+    `build_args` are `--build-arg` values; `contexts` are named build contexts (`--build-context`,
+    Compose `additional_contexts`), which replace a stage or image of the same name."""
+    return DockerfileParser(text, path, build_args, contexts).parse()

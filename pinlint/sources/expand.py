@@ -304,3 +304,13 @@ def digest_part(text: str) -> str | None:
     """The digest of `name[:tag]@digest` as written, or None."""
     _, at, digest = text.partition("@")
     return digest if at else None
+
+
+def insertion_is_safe(text: str, pos: int) -> bool:
+    """Whether a digest appended at text[pos] stays attached to the whole reference: only closing
+    braces or quotes may come before the word ends (`${IMG:-nginx:1.25}` yes, `nginx:1.25${SUFFIX}`
+    no, since the suffix would land after the digest once it has a value)."""
+    i = pos
+    while i < len(text) and text[i] in "}\"'":
+        i += 1
+    return i == len(text) or text[i] in " \t\r\n,]@"

@@ -31,7 +31,8 @@ class Interpolation:
 
 
 class _Template:
-    def __init__(self, source: MappedText, env: Mapping[str, Value]) -> None:
+    def __init__(self, source: MappedText, env: Mapping[str, Value], keep_missing: bool = False) -> None:
+        self.keep_missing = keep_missing
         self.text = source.text
         self.offsets = source.offsets
         self.env = env
@@ -61,8 +62,10 @@ class _Template:
                     continue
                 match = _NAME.match(text, self.pos + 1)
                 if match is not None:
+                    start = self.pos
                     self.pos = match.end()
-                    self._emit(match.group(), chars, offs)
+                    if not self._emit(match.group(), chars, offs):
+                        self._keep(start, chars, offs)
                     continue
             chars.append(ch)
             offs.append(self.offsets[self.pos])
@@ -71,14 +74,21 @@ class _Template:
             raise TemplateError("invalid template: missing '}'")
         return chars, offs
 
-    def _emit(self, name: str, chars: list[str], offs: list[int]) -> None:
+    def _emit(self, name: str, chars: list[str], offs: list[int]) -> bool:
         self.used.append(name)
         value = self.env.get(name)
         if value is None:
             self.missing.append(name)
-            return
+            return False
         chars.extend(value.text)
         offs.extend(value.offsets)
+        return True
+
+    def _keep(self, start: int, chars: list[str], offs: list[int]) -> None:
+        """With keep_missing, an expression without a value stays as written (for a later parser)."""
+        if self.keep_missing:
+            chars.extend(self.text[start : self.pos])
+            offs.extend(self.offsets[start : self.pos])
 
     def _braced(self, chars: list[str], offs: list[int]) -> None:
         start = self.pos
@@ -91,7 +101,8 @@ class _Template:
         op = self.text[self.pos : self.pos + 2]
         if op[:1] == "}":
             self.pos += 1
-            self._emit(name, chars, offs)
+            if not self._emit(name, chars, offs):
+                self._keep(start, chars, offs)
             return
         if op in (":-", ":?", ":+"):
             colon, kind = True, op[1]
@@ -123,6 +134,8 @@ class _Template:
                 chars.extend(word_chars)
                 offs.extend(word_offs)
                 self.missing.extend(word_missing)
+            elif value is None and self.keep_missing:
+                self._keep(start, chars, offs)
         else:
             if usable:
                 assert value is not None
@@ -132,10 +145,13 @@ class _Template:
                 message = "".join(word_chars) or f"required variable {name} is missing a value"
                 self.errors.append(f"{name}: {message}")
                 self.missing.append(name)
+                self._keep(start, chars, offs)
 
 
-def interpolate(source: MappedText, env: Mapping[str, Value]) -> Interpolation:
-    template = _Template(source, env)
+def interpolate(source: MappedText, env: Mapping[str, Value], *, keep_missing: bool = False) -> Interpolation:
+    """Interpolate `source`; with `keep_missing`, expressions whose variable has no value are left
+    as written (used for `dockerfile_inline`, so the Dockerfile parser reports them)."""
+    template = _Template(source, env, keep_missing)
     chars, offs = template.run()
     return Interpolation(MappedText("".join(chars), tuple(offs)), template.used, template.missing, template.errors)
 

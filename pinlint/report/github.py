@@ -1,0 +1,43 @@
+"""GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per diagnostic.
+
+The runner turns each line into an annotation on the file and line. Chosen automatically when
+`GITHUB_ACTIONS=true` and no `--format` is given. Escaping follows the runner's rules: `%`,
+CR and LF in the message; those and `:` and `,` in property values.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from pinlint.model import Diagnostic, Severity
+from pinlint.report import RunResult
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(d: Diagnostic) -> str:
+    properties = {
+        "file": d.path,
+        "line": str(d.span.line),
+        "col": str(d.span.column),
+        "endLine": str(d.span.end_line),
+        "endColumn": str(d.span.end_column),
+        "title": d.code,
+    }
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    mark = " [*]" if d.fixable else ""
+    message = f"{d.path}:{d.span.line}:{d.span.column}: {d.code}{mark} {d.message}"
+    return f"::{COMMANDS[d.severity]} {props}::{escape_data(message)}"
+
+
+def write(result: RunResult, out: TextIO) -> None:
+    for d in result.diagnostics:
+        out.write(command(d) + "\n")
