@@ -63,3 +63,77 @@ def cli(project: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliR
         return CliRun(code, out, err)
 
     return run
+
+
+# ==== registry fixtures (helpers live in tests/registry.py; keep this block small) ====
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+from registry import FaultProxy, ImageSet, Registry, RegistryStack, TokenServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def registry_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryStack]:
+    """Registries on one shared storage root, each started on first use, all stopped at session end."""
+    stack = RegistryStack(tmp_path_factory.mktemp("registry"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def registry(registry_stack: RegistryStack) -> Registry:
+    """A plain-HTTP registry (skipped when docker-registry is missing, failed under CI)."""
+    return registry_stack.plain
+
+
+@pytest.fixture(scope="session")
+def basic_registry(registry_stack: RegistryStack) -> Registry:
+    """htpasswd Basic auth; `basic_registry.credentials` is (user, password)."""
+    return registry_stack.basic
+
+
+@pytest.fixture(scope="session")
+def tls_registry(registry_stack: RegistryStack) -> Registry:
+    """HTTPS with a throwaway CA (`tls_registry.ca_file`, `tls_registry.ssl_context()`)."""
+    return registry_stack.tls
+
+
+@pytest.fixture(scope="session")
+def ca_file(tls_registry: Registry) -> Path:
+    assert tls_registry.ca_file is not None
+    return tls_registry.ca_file
+
+
+@pytest.fixture(scope="session")
+def token_server(registry_stack: RegistryStack) -> TokenServer:
+    """Token server of `token_registry`: anonymous pull on test/*, everything for `.credentials`."""
+    return registry_stack.token_server
+
+
+@pytest.fixture(scope="session")
+def token_registry(registry_stack: RegistryStack) -> Registry:
+    return registry_stack.token
+
+
+@pytest.fixture(scope="session")
+def images(registry_stack: RegistryStack) -> ImageSet:
+    """IMAGE_KINDS pushed once into test/app on the shared storage (every registry above sees them)."""
+    return registry_stack.images("test/app")
+
+
+@pytest.fixture
+def fault_proxy(registry: Registry) -> Iterator[Callable[..., FaultProxy]]:
+    """fault_proxy(upstream=registry, latency_ms=0, ...) -> a FaultProxy stopped after the test."""
+    proxies: list[FaultProxy] = []
+
+    def make(upstream: Registry | TokenServer | str | None = None, **options: Any) -> FaultProxy:
+        proxy = FaultProxy(upstream if upstream is not None else registry, **options)
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.stop()
+
+
+# ==== end of registry fixtures ====
