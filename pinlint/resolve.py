@@ -1,9 +1,11 @@
 """One batched pass from references to digests: deduplicated, cached, concurrent.
 
 Every reference of a run goes through `resolve_digests` once: duplicates (the same canonical
-reference in many files) are resolved once, answers younger than `cache-ttl` come from the
+reference in many files, or spelled differently: `alpine`, `alpine:latest`,
+`docker.io/library/alpine`) are resolved once, answers younger than `cache-ttl` come from the
 on-disk cache, and the rest are fetched concurrently (bounded per registry host) by the
-registry client. Failures are collected per reference as one-line reasons.
+registry client. Failures are collected per reference as one-line reasons, with any secret the
+client holds masked (also in log lines), and never as a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from pinlint.config import Config
+from pinlint.errors import PinlintError
 from pinlint.reference import ImageRef
 from pinlint.registry.cache import DigestCache, cache_dir
 from pinlint.registry.client import Log, Manifest, RegistryClient, ResolveError
@@ -31,7 +34,24 @@ class ResolveReport:
 
 
 def _cache_key(ref: ImageRef) -> str:
-    return f"{CACHE_KEY_VERSION}|{ref.name}:{ref.tag or 'latest'}"
+    return f"{CACHE_KEY_VERSION}|{ref.registry_host}/{ref.path}:{ref.tag or 'latest'}"
+
+
+def _request_key(ref: ImageRef) -> str:
+    """What is asked of the registry: references with the same key get the same answer."""
+    if ref.digest is not None:
+        return f"{ref.registry_host}/{ref.path}@{ref.digest}"
+    return f"{ref.registry_host}/{ref.path}:{ref.tag or 'latest'}"
+
+
+def _masker(secrets: Callable[[], list[str]]) -> Callable[[str], str]:
+    def mask(text: str) -> str:
+        for secret in secrets():
+            if len(secret) >= 4 and secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    return mask
 
 
 class _Progress:
@@ -55,7 +75,7 @@ class _Progress:
 
 
 async def _resolve_all(
-    refs: list[ImageRef],
+    groups: list[list[ImageRef]],
     config: Config,
     *,
     use_cache: bool,
@@ -67,35 +87,49 @@ async def _resolve_all(
 ) -> ResolveReport:
     report = ResolveReport()
     cache = DigestCache(cache_dir(env), config.registry.cache_ttl) if use_cache else None
-    pending: list[ImageRef] = []
-    for ref in refs:
+    pending: list[list[ImageRef]] = []
+    for group in groups:
+        ref = group[0]
         readable = cache is not None and read_cache and ref.digest is None and not want_platforms
         cached = cache.get(_cache_key(ref)) if cache is not None and readable else None
         if cached is not None:
-            report.manifests[str(ref)] = Manifest(cached.digest, cached.media_type, cached.size)
+            for each in group:
+                report.manifests[str(each)] = Manifest(cached.digest, cached.media_type, cached.size)
             report.cached += 1
             progress.step()
         else:
-            pending.append(ref)
+            pending.append(group)
     if not pending:
         return report
-    client = RegistryClient(config, env=env, log=log)
-    client.plan(pending)
+    holder: list[RegistryClient] = []
+    mask = _masker(lambda: holder[0].secrets() if holder else [])
+    client = RegistryClient(config, env=env, log=lambda level, message: log(level, mask(message)))
+    holder.append(client)
+    client.plan([group[0] for group in pending])
 
-    async def one(ref: ImageRef) -> None:
+    async def one(group: list[ImageRef]) -> None:
+        ref = group[0]
         try:
             manifest = await client.manifest(ref, want_platforms=want_platforms)
         except ResolveError as exc:
-            report.errors[str(ref)] = str(exc)
+            for each in group:
+                report.errors[str(each)] = mask(str(exc))
+        except PinlintError:
+            raise
+        except Exception as exc:  # never a traceback: one line for this reference
+            reason = mask(f"internal error ({exc.__class__.__name__}: {exc})")
+            for each in group:
+                report.errors[str(each)] = reason
         else:
-            report.manifests[str(ref)] = manifest
+            for each in group:
+                report.manifests[str(each)] = manifest
             if cache is not None and ref.digest is None:
                 cache.put(_cache_key(ref), manifest.digest, manifest.media_type, manifest.size)
         finally:
             progress.step()
 
     try:
-        await asyncio.gather(*(one(ref) for ref in pending))
+        await asyncio.gather(*(one(group) for group in pending))
     finally:
         await client.close()
         report.requests = client.requests
@@ -115,14 +149,19 @@ def resolve_digests(
     log: Log | None = None,
     progress: TextIO | None = None,
 ) -> ResolveReport:
-    """Resolve each distinct reference once; the report is keyed by `str(ref)`.
+    """Resolve each distinct reference once; the report is keyed by `str(ref)` of every reference given.
     `read_cache=False` asks the registry even for fresh cached answers (and still records them)."""
-    unique = list({str(ref): ref for ref in refs}.values())
-    bar = _Progress(len(unique), progress)
+    groups: dict[str, list[ImageRef]] = {}
+    seen: set[str] = set()
+    for ref in refs:
+        if str(ref) not in seen:
+            seen.add(str(ref))
+            groups.setdefault(_request_key(ref), []).append(ref)
+    bar = _Progress(len(groups), progress)
     try:
         return asyncio.run(
             _resolve_all(
-                unique,
+                list(groups.values()),
                 config,
                 use_cache=use_cache,
                 read_cache=read_cache,

@@ -54,6 +54,13 @@ class _Scanner:
             self.pos += 1
         return "".join(out)
 
+    def bare(self) -> str:
+        """An unquoted value: up to the next comma or white space (lenient: URLs are not tokens)."""
+        start = self.pos
+        while self.pos < len(self.text) and self.text[self.pos] not in ", \t":
+            self.pos += 1
+        return self.text[start : self.pos]
+
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
@@ -75,7 +82,7 @@ def parse_challenges(headers: list[str]) -> list[Challenge]:
             if scan.peek() == "=":
                 scan.pos += 1
                 scan.skip()
-                value = scan.quoted() if scan.peek() == '"' else scan.token()
+                value = scan.quoted() if scan.peek() == '"' else scan.bare()
                 if current is not None:
                     current.params[name.lower()] = value
                 continue
@@ -87,10 +94,15 @@ def parse_challenges(headers: list[str]) -> list[Challenge]:
     return challenges
 
 
+def _split_host(host: str) -> str:
+    """The host name of `host[:port]` (brackets of an IPv6 literal removed), lower-case."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]:" in host else host
+    return name.strip("[]").lower()
+
+
 def is_loopback_host(host: str) -> bool:
     """True for localhost, 127.0.0.0/8 and ::1 (with or without a port)."""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.endswith("]") or "]:" in host else host
-    name = name.strip("[]").lower()
+    name = _split_host(host)
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
@@ -99,12 +111,21 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _is_private_literal(host: str) -> bool:
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return host.lower() == "localhost"
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+        return None
+
+
+def _is_internal(host: str) -> bool:
+    """A loopback, private, link-local or reserved address literal (or localhost)."""
+    if is_loopback_host(host):
+        return True
+    address = _address(host)
+    return address is not None and (
+        address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+    )
 
 
 class RealmError(ValueError):
@@ -112,17 +133,30 @@ class RealmError(ValueError):
 
 
 def validate_realm(realm: str, registry_host: str, registry_insecure: bool) -> str:
-    """The realm URL if it is safe to use for this registry, else RealmError."""
+    """The realm URL if it is safe to use for this registry, else RealmError.
+
+    `registry_host` is the host that sent the challenge. The realm must be https, except on a
+    loopback host or for a registry configured `insecure`. A realm on an internal address
+    (loopback, private, link-local) is refused unless it is the registry's own host or the
+    registry itself is on an internal address; a link-local realm (cloud metadata services)
+    only on the registry's own host.
+    """
     parts = urlsplit(realm)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise RealmError(f"token realm {realm!r} is not an http(s) URL")
-    registry_loopback = is_loopback_host(registry_host)
-    if parts.scheme == "http" and not (registry_loopback or registry_insecure):
-        raise RealmError(f"token realm {parts.scheme}://{parts.netloc} is plain http; refusing to send credentials")
-    if _is_private_literal(parts.hostname) and not registry_loopback:
-        realm_host = parts.netloc.lower()
-        if realm_host != registry_host.lower():
-            raise RealmError(f"token realm {parts.netloc} is a private address; refusing it")
+    try:
+        hostname = parts.hostname
+    except ValueError:
+        hostname = None
+    if parts.scheme not in ("https", "http") or not hostname:
+        raise RealmError(f"token realm ({parts.scheme or 'no scheme'}) is not an http(s) URL")
+    where = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+    if parts.scheme == "http" and not (is_loopback_host(hostname) or registry_insecure):
+        raise RealmError(f"token realm {where} is plain http; refusing to send anything to it")
+    registry_name = _split_host(registry_host)
+    if hostname != registry_name and _is_internal(hostname):
+        address = _address(hostname)
+        link_local = address is not None and address.is_link_local
+        if link_local or not _is_internal(registry_name):
+            raise RealmError(f"token realm {where} is an internal address; refusing it")
     return realm
 
 

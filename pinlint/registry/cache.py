@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
+_DIGEST = re.compile(r"sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}", re.ASCII)
+CLOCK_SKEW = 300.0  # an entry stored further in the future than this is not trusted
 
 
 @dataclass(frozen=True)
@@ -71,21 +74,31 @@ class DigestCache:
         entries: dict[str, CachedDigest] = {}
         for key, raw in data["entries"].items():
             try:
+                size = raw.get("size")
+                if not _DIGEST.fullmatch(raw["digest"]):
+                    continue
                 entries[key] = CachedDigest(
-                    str(raw["digest"]), str(raw["media_type"]), raw.get("size"), float(raw["stored_at"])
+                    str(raw["digest"]),
+                    str(raw["media_type"]),
+                    size if isinstance(size, int) and not isinstance(size, bool) else None,
+                    float(raw["stored_at"]),
                 )
-            except (KeyError, TypeError, ValueError):
+            except (AttributeError, KeyError, TypeError, ValueError):
                 continue
         return entries
+
+    def _fresh(self, entry: CachedDigest, now: float) -> bool:
+        age = now - entry.stored_at
+        return -CLOCK_SKEW <= age <= self.ttl
 
     def get(self, key: str) -> CachedDigest | None:
         if self.ttl <= 0:
             return None
         if not self._loaded:
-            self._entries = self._read()
+            self._entries = {**self._read(), **self._new}  # what this run put wins
             self._loaded = True
         entry = self._entries.get(key)
-        if entry is None or time.time() - entry.stored_at > self.ttl:
+        if entry is None or not self._fresh(entry, time.time()):
             return None
         return entry
 
@@ -103,7 +116,7 @@ class DigestCache:
                 merged = self._read()
                 merged.update(self._new)
                 now = time.time()
-                merged = {k: v for k, v in merged.items() if now - v.stored_at <= self.ttl}
+                merged = {k: v for k, v in merged.items() if self._fresh(v, now)}
                 document = {"format": FORMAT, "entries": {k: asdict(v) for k, v in sorted(merged.items())}}
                 fd, tmp = tempfile.mkstemp(prefix=".digests-", dir=self.path.parent)
                 try:

@@ -188,10 +188,31 @@ def containers_auth_paths(env: Mapping[str, str]) -> Iterator[Path]:
     yield Path(config_home) / "containers" / "auth.json"
 
 
-def lookup(host: str, repository: str = "", env: Mapping[str, str] | None = None) -> Lookup:
-    """Find credentials for `host` (as in a reference: `ghcr.io`, `docker.io`, `127.0.0.1:5000`)."""
+HelperCache = dict[tuple[str, str], tuple[Credential | None, str | None]]
+
+
+def lookup(
+    host: str,
+    repository: str = "",
+    env: Mapping[str, str] | None = None,
+    *,
+    helper_cache: HelperCache | None = None,
+) -> Lookup:
+    """Find credentials for `host` (as in a reference: `ghcr.io`, `docker.io`, `127.0.0.1:5000`).
+
+    `repository` matters for containers auth.json keys that name a namespace (`host/org`).
+    `helper_cache` memoises credential-helper answers across lookups (one run per helper and host).
+    """
     env = os.environ if env is None else env
     result = Lookup(None)
+
+    def helper_answer(name: str) -> tuple[Credential | None, str | None]:
+        if helper_cache is None:
+            return run_helper(name, host, env)
+        key = (name, host)
+        if key not in helper_cache:
+            helper_cache[key] = run_helper(name, host, env)
+        return helper_cache[key]
     inline = env.get("DOCKER_AUTH_CONFIG")
     if inline:
         result.searched.append("DOCKER_AUTH_CONFIG")
@@ -217,7 +238,7 @@ def lookup(host: str, repository: str = "", env: Mapping[str, str] | None = None
         if not helper and isinstance(config.get("credsStore"), str) and config["credsStore"]:
             helper = config["credsStore"]
         if isinstance(helper, str) and helper:
-            credential, warning = run_helper(helper, host, env)
+            credential, warning = helper_answer(helper)
             if warning:
                 result.warnings.append(warning)
             result.searched.append(f"docker-credential-{helper}")
@@ -240,7 +261,7 @@ def lookup(host: str, repository: str = "", env: Mapping[str, str] | None = None
         helpers = data["credHelpers"] if isinstance(data.get("credHelpers"), dict) else {}
         helper = helpers.get(normalise_host(host)) or helpers.get(host)
         if isinstance(helper, str) and helper:
-            credential, warning = run_helper(helper, host, env)
+            credential, warning = helper_answer(helper)
             if warning:
                 result.warnings.append(warning)
             if credential is not None:

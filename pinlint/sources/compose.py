@@ -561,7 +561,7 @@ class ComposeParser:
         return ImageUse(
             self.display,
             use.kind,
-            self.text[span.start : span.end] or use.text,
+            self.text[span.start : span.end],
             span,
             use.value,
             use.ref,
@@ -579,8 +579,10 @@ class ComposeParser:
         the source (indentation, line folding and CR characters skipped); -1 where it cannot be."""
         value: str = node.value
         if node.style not in ("|", ">"):
-            mapped, _, _ = self._scalar_text(node)
-            return mapped
+            mapped, start, end = self._scalar_text(node)
+            if any(offset >= 0 for offset in mapped.offsets) or not value:
+                return mapped
+            return _align(value, self.text, start, end)  # folded plain or escaped quoted scalar
         line_end = self.text.find("\n", node.start_mark.index)
         if line_end < 0:
             return literal(value)
