@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pinlint.model import ImageUse
 from pinlint.reference import ImageRef
+
+if TYPE_CHECKING:
+    from pinlint.rules.base import RuleContext
 
 
 def ref_of(use: ImageUse) -> ImageRef | None:
@@ -14,6 +19,13 @@ def shown(use: ImageUse) -> str:
     """The reference as a reader should see it: the expanded value, or the text as written
     (also when the value depends on the build platform, so no stand-in value is shown)."""
     return use.value if use.value is not None and not use.platform_dependent else use.text
+
+
+def covered_by_lock(use: ImageUse, ctx: RuleContext) -> bool:
+    """A reference that cannot be pinned inline (composed, platform-dependent) counts as pinned
+    when the lock file records it: the lock is how such references are pinned."""
+    ref = ref_of(use)
+    return use.pin_span is None and ref is not None and ctx.lock is not None and ref.canonical_tagged in ctx.lock
 
 
 def unpinned_suffix(use: ImageUse) -> str:

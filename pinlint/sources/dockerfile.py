@@ -65,6 +65,7 @@ _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*", re.ASCII)
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_WORD = re.compile(r"(\d*)<<(-?)([^<]*)", re.DOTALL)
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*", re.ASCII)
+MAX_LINE = 65535  # BuildKit: "dockerfile line greater than max allowed size of 65535"
 _WS = " \t\v\f\r"  # what separates words (BuildKit's reWhitespace)
 
 
@@ -193,6 +194,10 @@ class DockerfileParser:
         return self.facts
 
     def _lex(self, lines: _Lines) -> None:
+        for number, line in enumerate(lines.lines):
+            if len(line) > MAX_LINE:
+                start = lines.starts[number]
+                raise _ParseError(f"line longer than the {MAX_LINE} characters BuildKit allows", start, start)
         directives_done = False
         seen_directives: set[str] = set()
         n = len(lines.lines)
