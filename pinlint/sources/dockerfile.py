@@ -186,6 +186,8 @@ class DockerfileParser:
             self._lex(lines)
         except _ParseError as exc:
             self._error(str(exc), exc.start, exc.end)
+        if "\r" in self.text and "\n" not in self.text:
+            self._error("CR-only line endings: BuildKit reads the whole file as one line", 0)
         if lines.lines and lines.lines[0].startswith("#!"):
             self._syntax_after_shebang(lines)
         if not self.facts.instructions and not self.facts.errors:
