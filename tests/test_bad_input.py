@@ -42,7 +42,7 @@ def _binary(d: Path) -> list[str]:
 
 
 def _bad_utf8(d: Path) -> list[str]:
-    _write(d / "latin1/Dockerfile", b'FROM alpine:3.20@sha256:' + b"a" * 64 + b'\nLABEL vendor="Soci\xe9t\xe9"\n')
+    _write(d / "latin1/Dockerfile", b"FROM alpine:3.20@sha256:" + b"a" * 64 + b'\nLABEL vendor="Soci\xe9t\xe9"\n')
     return ["latin1"]
 
 
@@ -141,7 +141,12 @@ CASES = [
     Case("10,000-line continuation", _long_continuation, GOOD_LINE, 1),
     Case("line over 64 KiB", _long_line, "longline/Dockerfile:2:1: PIN900 line longer than", 1),
     Case("YAML alias bomb", _alias_bomb, "bomb/compose.yaml:15:12: PIN003", 1),
-    Case("deeply nested YAML", _deep_yaml, "deep/compose.yaml:1:1010: PIN900 invalid YAML: exceeded maximum nesting depth", 1),
+    Case(
+        "deeply nested YAML",
+        _deep_yaml,
+        "deep/compose.yaml:1:1010: PIN900 invalid YAML: exceeded maximum nesting depth",
+        1,
+    ),
     Case("invalid YAML", _invalid_yaml, "badyaml/compose.yaml:4:4: PIN900 invalid YAML", 1),
     Case("directory named Dockerfile", _dir_named_dockerfile, "dirname/Dockerfile/Dockerfile:1:6: PIN003", 1),
     Case("symlink loops", _symlink_loop, GOOD_LINE, 1),
@@ -191,7 +196,9 @@ def main() -> None:  # pragma: no cover - prints the table for the issue report
     for case in CASES:
         with tempfile.TemporaryDirectory() as tmp:
             proc, elapsed = run_case(case, Path(tmp))
-        lines = [line for line in (proc.stdout + proc.stderr).splitlines() if not line.startswith(("good/", "Found", "["))]
+        lines = [
+            line for line in (proc.stdout + proc.stderr).splitlines() if not line.startswith(("good/", "Found", "["))
+        ]
         shown = "<br>".join(f"`{line[:110]}`" for line in lines[:2]) or "(nothing: skipped)"
         print(f"| {case.name} | {shown} | {proc.returncode} | {elapsed * 1000:.0f} ms |")
 
