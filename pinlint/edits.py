@@ -6,6 +6,11 @@ identical edits collapse into one and overlapping different edits are refused. F
 written through a temporary file in the same directory, flushed to disk and renamed over the
 original (the target of a symlink, never the link itself), keeping the file mode, the BOM,
 line endings and every byte outside the edits.
+
+A process killed while writing leaves the original untouched: the rename is the only step
+that changes it. What it may leave behind is its temporary file, `.<name>.<random>.pinlint-tmp`
+beside the target; such a file is never renamed later (each run makes its own), is not a name
+discovery picks up, and can be deleted by hand.
 """
 
 from __future__ import annotations
@@ -51,11 +56,26 @@ def apply(text: str, edits: Iterable[Edit]) -> str:
     return result
 
 
+def encode(text: str, *, bom: bool) -> bytes:
+    """The bytes of a file whose decoded text (BOM removed) is `text`."""
+    return ((BOM if bom else "") + text).encode("utf-8")
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str, *, bom: bool) -> None:
-    """Replace the file at `path` (or its symlink target) with `text` as UTF-8, atomically."""
+    """Replace the file at `path` (or its symlink target) with `text` as UTF-8, atomically.
+    A file that does not exist yet is created with the mode `open()` would give it."""
     target = Path(os.path.realpath(path))
-    data = ((BOM if bom else "") + text).encode("utf-8")
-    mode = target.stat().st_mode & 0o7777
+    data = encode(text, bom=bom)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _default_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pinlint-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

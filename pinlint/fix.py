@@ -4,7 +4,8 @@
 default or a `${VAR:-default}` when that is where the reference lives); `plan_updates`
 replaces only the digest of references whose tag now points elsewhere. Each file's edits are
 applied back to front, the result is parsed again and must still hold every pinned
-reference, and only then is it written (or shown as a diff).
+reference, and only then is it written (or shown as a diff). A file that changed on disk
+since it was read (an editor, another run) is not overwritten.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pinlint.edits import Edit, EditConflict, apply, write_atomic
+from pinlint.edits import BOM, Edit, EditConflict, apply, encode, write_atomic
+from pinlint.errors import PathError
 from pinlint.model import FileFacts, ImageUse
 from pinlint.reference import ImageRef
 from pinlint.runner import SourceRecord
@@ -31,6 +33,7 @@ class FileChange:
     record: SourceRecord
     new_text: str
     count: int  # references pinned or updated
+    uses: tuple[ImageUse, ...] = ()  # the uses the edits were made for
 
 
 @dataclass
@@ -79,7 +82,8 @@ def _build(
         if problem is not None:
             plan.failures.extend(Failure(use, f"not written: {problem}") for _, use in pairs)
             continue
-        plan.changes.append(FileChange(display, record, new_text, len({edit for edit, _ in pairs})))
+        count = len({edit for edit, _ in pairs})
+        plan.changes.append(FileChange(display, record, new_text, count, tuple(use for _, use in pairs)))
 
 
 def plan_pins(
@@ -155,12 +159,51 @@ def plan_updates(
     return plan
 
 
+def _lines(text: str) -> list[str]:
+    """Lines as diff and patch count them: split after each LF only (str.splitlines would also
+    split at a lone CR, a form feed or U+2028, and the hunks would not apply)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 def unified_diff(change: FileChange) -> str:
-    old = change.record.text.splitlines(keepends=True)
-    new = change.new_text.splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, f"a/{change.display}", f"b/{change.display}"))
+    """A diff `patch -p1` and `git apply` accept: the BOM kept, a missing final newline marked."""
+    bom = BOM if change.record.bom else ""
+    old = _lines(bom + change.record.text)
+    new = _lines(bom + change.new_text)
+    lines = []
+    for line in difflib.unified_diff(old, new, f"a/{change.display}", f"b/{change.display}"):
+        lines.append(line)
+        if not line.endswith("\n"):
+            lines.append("\n\\ No newline at end of file\n")
+    return "".join(lines)
 
 
 def write_changes(plan: Plan) -> None:
+    """Write each change atomically. A file whose bytes are no longer the ones read is left
+    alone (its uses become failures) unless it already holds the new text; changes that were
+    not written are removed from the plan. An OSError is raised as one PathError at the end,
+    after every other file was written."""
+    kept: list[FileChange] = []
+    errors: list[str] = []
     for change in plan.changes:
-        write_atomic(change.record.path, change.new_text, bom=change.record.bom)
+        record = change.record
+        try:
+            current = record.path.read_bytes()
+            if current == encode(change.new_text, bom=record.bom):
+                kept.append(change)  # written by another run in the meantime
+                continue
+            if current != encode(record.text, bom=record.bom):
+                reason = "not written: the file changed since pinlint read it; run pinlint again"
+                plan.failures.extend(Failure(use, reason) for use in change.uses)
+                continue
+            write_atomic(record.path, change.new_text, bom=record.bom)
+        except OSError as exc:
+            errors.append(f"cannot write {change.display}: {exc.strerror or exc}")
+            continue
+        kept.append(change)
+    plan.changes[:] = kept
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise PathError(errors[0] + more)

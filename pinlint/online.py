@@ -3,7 +3,8 @@
 Two batched passes through the resolver: the tags of pinned references (with their index's
 platforms) and the pinned digests themselves (which tell whether they still exist, and their
 platforms when `platforms` is configured). A digest the registry reports as not found is
-PIN011; any other registry failure is an error of the run (exit 3), not a diagnostic.
+PIN011 (and so is its tag being gone with it); any other registry failure is an error of the
+run (exit 3), not a diagnostic.
 """
 
 from __future__ import annotations
@@ -57,30 +58,33 @@ def check_online(collected: Collected, selection: engine.Selection, resolve: Res
         tag_key = str(ImageRef(ref.domain, ref.path, ref.tag, None)) if ref.tag else None
         failures = []
         pinned_answer = digest_answers.get(digest_key)
-        exists = pinned_answer is not None
-        if pinned_answer is None:
-            reason = digest_errors.get(digest_key, "not resolved")
-            if not reason.startswith("not found"):
-                failures.append(f"{digest_key}: {reason}")
+        digest_reason = digest_errors.get(digest_key, "not resolved") if pinned_answer is None else None
+        digest_gone = digest_reason is not None and digest_reason.startswith("not found")
+        if digest_reason is not None and not digest_gone:
+            failures.append(f"{digest_key}: {digest_reason}")
         tag_answer = tag_answers.get(tag_key) if tag_key else None
-        if tag_key and tag_answer is None:
-            failures.append(f"{tag_key}: {tag_errors.get(tag_key, 'not resolved')}")
-        if failures:
-            for failure in failures:
-                if failure not in reported:
-                    reported.add(failure)
-                    outcome.errors.append(failure)
-            if not exists and pinned_answer is None and not digest_errors.get(digest_key, "").startswith("not found"):
-                continue
+        tag_reason = tag_errors.get(tag_key, "not resolved") if tag_key and tag_answer is None else None
+        tag_missing = tag_reason is not None and tag_reason.startswith("not found")
+        # Deleting a manifest deletes the tags pointing to it: with the pinned digest gone as
+        # well, a missing tag is part of what PIN011 reports, not a failure of the run.
+        if tag_reason is not None and not (tag_missing and digest_gone):
+            failures.append(f"{tag_key}: {tag_reason}")
+        for failure in failures:
+            if failure not in reported:
+                reported.add(failure)
+                outcome.errors.append(failure)
+        if digest_reason is not None and not digest_gone:
+            continue  # nothing is known about the pinned digest
         views.setdefault(use.path, []).append(
             RegistryView(
                 use=use,
                 pinned=ref.digest,
-                pinned_exists=exists,
+                pinned_exists=pinned_answer is not None,
                 pinned_media_type=pinned_answer.media_type if pinned_answer else None,
                 pinned_platforms=pinned_answer.platforms if pinned_answer else None,
                 tag_digest=tag_answer.digest if tag_answer else None,
                 tag_platforms=tag_answer.platforms if tag_answer else None,
+                tag_missing=tag_missing,
             )
         )
     for facts in collected.outcome.facts:

@@ -83,12 +83,13 @@ def reparse(text: str, record: runner.SourceRecord) -> FileFacts:
 
 
 def all_uses(collected: Collected) -> list[ImageUse]:
-    """Every image use of the run with a parsed reference, once per place."""
-    seen: set[tuple[str, int, int]] = set()
+    """Every image use of the run with a parsed reference, once per place and value (a
+    Dockerfile built with different build arguments names different images at one place)."""
+    seen: set[tuple[str, int, int, str]] = set()
     uses = []
     for facts in collected.outcome.facts:
         for use in facts.images:
-            key = (use.path, use.span.start, use.span.end)
+            key = (use.path, use.span.start, use.span.end, str(use.ref))
             if isinstance(use.ref, ImageRef) and key not in seen:
                 seen.add(key)
                 uses.append(use)
@@ -171,13 +172,17 @@ def build_lock(
             continue
         digest = ref.digest or answer.digest
         found: dict[str, str] = {}
-        if platforms:
+        if platforms and not answer.is_index:
+            # which platform a single manifest is for is in its config blob, which is not fetched
+            listed = ", ".join(platforms)
+            outcome.errors.append(f"{key}: a single-platform image, not an index; cannot record {listed}")
+        elif platforms:
             available = dict(answer.platforms or {})
             for platform in platforms:
                 wanted = platform_key_text(platform)
                 if wanted not in available:
-                    what = "a single-platform manifest" if not answer.is_index else "the index"
-                    outcome.errors.append(f"{key}: platform {platform} is missing from {what}")
+                    have = ", ".join(sorted(available)) or "none"
+                    outcome.errors.append(f"{key}: platform {platform} is missing from the index (it has {have})")
                 else:
                     found[platform] = available[wanted]
         previous = existing.get(key)
@@ -191,3 +196,40 @@ def build_lock(
             platforms=found,
         )
     return outcome
+
+
+def _lock_tag(key: str) -> ImageRef | None:
+    from pinlint import reference
+
+    try:
+        ref = reference.parse(key)
+    except reference.ReferenceError:
+        return None
+    return ImageRef(ref.domain, ref.path, ref.tag or "latest", None)
+
+
+def lock_tags(lock: Mapping[str, lockfile.LockEntry]) -> list[ImageRef]:
+    """The tag of every lock entry, to re-resolve (`update`)."""
+    return [tag for key in lock if (tag := _lock_tag(key)) is not None]
+
+
+def refresh_lock(
+    lock: Mapping[str, lockfile.LockEntry], manifests: Mapping[str, object]
+) -> dict[str, lockfile.LockEntry]:
+    """The lock after `update`: an entry whose tag now points to another digest (`manifests`:
+    str(tag ref) → Manifest) takes that digest, its media type, a new resolved-at and, for
+    the platforms it recorded, the new index's children (when the answer lists them).
+    Every other entry stays as it is."""
+    from pinlint.registry.client import Manifest
+
+    refreshed = dict(lock)
+    for key, entry in lock.items():
+        answer = manifests.get(str(_lock_tag(key)))
+        if not isinstance(answer, Manifest) or answer.digest == entry.digest:
+            continue
+        children = dict(answer.platforms or {})
+        platforms = {p: children[platform_key_text(p)] for p in entry.platforms if platform_key_text(p) in children}
+        refreshed[key] = lockfile.LockEntry(
+            key, answer.digest, answer.media_type, lockfile.now(), entry.sources, platforms
+        )
+    return refreshed

@@ -5,6 +5,19 @@ Each folder `rules/<CODE>-<name>/` holds the rule's documentation (README.md, pr
 real CLI in a temporary directory; the meta-tests fail when a rule module, its folder, its
 README sections or its cases drift apart. They are driven by both `pinlint.rules.RULES` and the
 folders present, so a folder whose rule is not registered yet fails until it is.
+
+A case with `online = true` runs with `check --online` against the session's test registry
+(skipped where docker-registry is not installed). Its `source`, `files`, `config` values and
+`expect` lines may use placeholders, filled in at run time:
+
+- `{registry}`: the registry's `127.0.0.1:PORT`;
+- `{digest:TAG}`: the digest of `{registry}/test/app:TAG` (TAG: single-oci, single-docker,
+  multi-oci, multi-docker, multi-attest);
+- `{child:TAG:OS/ARCH[/VARIANT]}`: the digest of that platform's manifest in TAG's index;
+- `{moved:before}`, `{moved:after}`: the digests `{registry}/test/catalogue-moved:v1` pointed
+  to before and after it was pushed again (pushed once per session, for PIN010);
+- any of these followed by `|short` (`{digest:multi-oci|short}`): its first 19 characters, as
+  messages abbreviate a digest (the message adds `…`).
 """
 
 from __future__ import annotations
@@ -34,7 +47,8 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 FOLDER = re.compile(r"(PIN\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)")
 CODE = re.compile(r"PIN\d{3}")
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-CASE_KEYS = frozenset({"name", "source", "filename", "config", "files", "expect", "xfail"})
+CASE_KEYS = frozenset({"name", "source", "filename", "config", "files", "expect", "xfail", "online"})
+PLACEHOLDER = re.compile(r"\{(registry|digest|child|moved)(?::([^{}|]+))?(\|short)?\}")
 # `Default: on · Severity: error · Fix: yes`, with an optional remark after on/off.
 STATUS = re.compile(r"Default: (on|off)\b[^·\n]* · Severity: (error|warning|info) · Fix: (yes|no)")
 
@@ -49,6 +63,7 @@ class Case:
     files: dict[str, str] = field(default_factory=dict)  # more files the case needs (a lock file, …)
     expect: list[str] = field(default_factory=list)
     xfail: str | None = None  # why pinlint gets this case wrong today; `expect` is the correct output
+    online: bool = False  # run with `check --online` against the test registry, placeholders filled in
 
 
 def folders() -> list[Path]:
@@ -87,6 +102,7 @@ def all_cases() -> Iterator[Any]:
                 files=dict(raw.get("files", {})),
                 expect=list(raw.get("expect", [])),
                 xfail=raw.get("xfail"),
+                online=bool(raw.get("online", False)),
             )
             marks = [pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else []
             yield pytest.param(case, id=f"{code}/{case.name}", marks=marks)
@@ -96,26 +112,90 @@ def fail_level(config: dict[str, Any] | None) -> Severity:
     return Severity.parse(str((config or {}).get("fail-level", "warning")))
 
 
+@pytest.fixture(scope="session")
+def moved_tag(registry: Any) -> tuple[str, str]:
+    """(before, after): `test/catalogue-moved:v1` pushed, then pushed again with other content."""
+    from registry import ImagePusher
+
+    with ImagePusher.for_registry(registry) as pusher:
+        before = pusher.push_image("test/catalogue-moved", "v1", "multi-oci", seed="catalogue-before").digest
+        after = pusher.push_image("test/catalogue-moved", "v1", "multi-oci", seed="catalogue-after").digest
+    return before, after
+
+
+def fill_placeholders(text: str, request: pytest.FixtureRequest) -> str:
+    """Replace every placeholder of the module docstring; an unknown one fails the test."""
+    registry = request.getfixturevalue("registry")
+    images = request.getfixturevalue("images")
+
+    def value(match: re.Match[str]) -> str:
+        kind, arg, short = match.group(1), match.group(2), match.group(3)
+        if kind == "registry" and arg is None:
+            found = str(registry.host)
+        elif kind == "digest" and arg in images:
+            found = images[arg].digest
+        elif kind == "child" and arg is not None and arg.partition(":")[0] in images:
+            tag, _, platform = arg.partition(":")
+            found = images[tag].platforms.get(platform, "")
+        elif kind == "moved" and arg in ("before", "after"):
+            before, after = request.getfixturevalue("moved_tag")
+            found = before if arg == "before" else after
+        else:
+            found = ""
+        if not found:
+            pytest.fail(f"unknown placeholder {match.group(0)}")
+        return found[:19] if short else found
+
+    return PLACEHOLDER.sub(value, text)
+
+
+def _filled(value: Any, fill: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return fill(value)
+    if isinstance(value, list):
+        return [_filled(v, fill) for v in value]
+    if isinstance(value, dict):
+        return {k: _filled(v, fill) for k, v in value.items()}
+    return value
+
+
 @pytest.mark.parametrize("case", list(all_cases()))
-def test_case(case: Case | Exception, write: Callable[[str, str], Path], cli: Callable[..., Any]) -> None:
+def test_case(
+    case: Case | Exception,
+    write: Callable[[str, str], Path],
+    cli: Callable[..., Any],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     if isinstance(case, Exception):
         pytest.fail(f"cases.toml cannot be read: {case}")
     rule = BY_CODE.get(case.code)
     if rule is None:
         pytest.fail(f"{case.code} has cases in rules/ but is not registered in pinlint.rules.RULES")
-    write(case.filename, case.source)
+
+    def fill(text: str) -> str:
+        return fill_placeholders(text, request) if case.online else text
+
+    if case.online:
+        for name, directory in (("XDG_CACHE_HOME", "cache"), ("HOME", "home"), ("DOCKER_CONFIG", "docker")):
+            monkeypatch.setenv(name, str(tmp_path / directory))
+        monkeypatch.delenv("DOCKER_AUTH_CONFIG", raising=False)
+    write(case.filename, fill(case.source))
     for name, text in case.files.items():
-        write(name, text)
+        write(name, fill(text))
     argv = ["check", "--select", case.code, case.filename]
+    if case.online:
+        argv.insert(1, "--online")
     if case.config is None:
         argv.insert(1, "--no-config")
     else:
-        write("pinlint.toml", tomli_w.dumps(case.config))
+        write("pinlint.toml", tomli_w.dumps(_filled(case.config, fill)))
     run = cli(*argv)
     display = Path(case.filename).as_posix()
     # PIN900 is always on: a case for another rule may also print parse errors, which are not its subject
     lines = [line for line in run.lines if line.startswith(f"{display}:") and f": {case.code} " in line]
-    assert lines == case.expect, run.out + run.err
+    assert lines == [fill(line) for line in case.expect], run.out + run.err
     others = [line for line in run.lines if line.startswith(f"{display}:") and f": {case.code} " not in line]
     severity: Severity = rule.SEVERITY
     expected_code = 1 if (case.expect and severity >= fail_level(case.config)) or others else 0
@@ -196,6 +276,11 @@ def test_readme_status_line_matches_code(rule: ModuleType) -> None:
     assert (fix == "yes") == (rule.FIX is not None), f"README says 'Fix: {fix}', the code FIX = {rule.FIX!r}"
 
 
+def rule_target(code: str) -> str | None:
+    rule = BY_CODE.get(code)
+    return str(rule.TARGET) if rule is not None else None
+
+
 @pytest.mark.parametrize("folder", folders(), ids=lambda p: p.name)
 def test_cases_well_formed(folder: Path) -> None:
     cases = load_cases(folder)
@@ -210,6 +295,9 @@ def test_cases_well_formed(folder: Path) -> None:
         assert isinstance(case.get("expect"), list), f"{label}: expect is a list"
         assert isinstance(case.get("filename", ""), str), f"{label}: filename is a string"
         assert isinstance(case.get("config", {}), dict), f"{label}: config is a table"
+        assert isinstance(case.get("online", False), bool), f"{label}: online is true or false"
+        if rule_target(code) == "online":
+            assert case.get("online") is True, f"{label}: {code} only runs with --online: set online = true"
         filename = re.escape(case.get("filename", "Dockerfile"))
         line_format = re.compile(rf"{filename}:\d+:\d+: {code}( \[\*\])? \S.*")
         for line in case["expect"]:

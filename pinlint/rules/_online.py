@@ -11,7 +11,8 @@ from pinlint.model import ImageUse
 @dataclass(frozen=True)
 class RegistryView:
     """`tag_*` describe what the reference's tag points to now (None when it has no tag);
-    `pinned_*` describe the pinned digest (`pinned_exists` False when the registry says it is gone)."""
+    `pinned_*` describe the pinned digest (`pinned_exists` False when the registry says it is gone);
+    `tag_missing` is True when the registry says the tag does not exist (any more)."""
 
     use: ImageUse
     pinned: str
@@ -20,6 +21,12 @@ class RegistryView:
     pinned_platforms: Mapping[str, str] | None = None
     tag_digest: str | None = None
     tag_platforms: Mapping[str, str] | None = None
+    tag_missing: bool = False
+
+
+INDEX_MEDIA_TYPES = frozenset(
+    {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"}
+)
 
 
 def short(digest: str) -> str:

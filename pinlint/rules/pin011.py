@@ -21,7 +21,12 @@ TARGET = "online"
 def check(item: RegistryView, ctx: RuleContext) -> Iterator[Finding]:
     if item.pinned_exists:
         return
-    now = f"; the tag points to {short(item.tag_digest)} now" if item.tag_digest else ""
+    if item.tag_digest:
+        now = f"; the tag points to {short(item.tag_digest)} now (run `pinlint update`)"
+    elif item.tag_missing:
+        now = "; neither does the tag"
+    else:
+        now = ""
     yield Finding(
         item.use.span,
         f"Image '{shown(item.use)}': the pinned digest {short(item.pinned)} no longer exists in the registry{now}",

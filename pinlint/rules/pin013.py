@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pinlint.model import Severity
 from pinlint.platforms import platform_key_text
 from pinlint.rules._image import shown
-from pinlint.rules._online import RegistryView, short
+from pinlint.rules._online import INDEX_MEDIA_TYPES, RegistryView, short
 from pinlint.rules.base import Finding, RuleContext
 
 CODE = "PIN013"
@@ -21,7 +21,20 @@ TARGET = "online"
 
 def check(item: RegistryView, ctx: RuleContext) -> Iterator[Finding]:
     wanted = ctx.config.platforms
-    if not wanted or not item.pinned_exists or item.pinned_platforms is None:
+    if not wanted or not item.pinned_exists:
+        return
+    if item.pinned_platforms is None:
+        # A single-platform image provides one platform at most (which one is in its config
+        # blob, not fetched): with two or more wanted, some are certainly missing.
+        child_of_tag = bool(item.tag_platforms) and item.pinned in (item.tag_platforms or {}).values()
+        single = bool(item.pinned_media_type) and item.pinned_media_type not in INDEX_MEDIA_TYPES
+        if len(wanted) > 1 and single and not child_of_tag:  # a child of the tag's index: PIN012 says so
+            yield Finding(
+                item.use.span,
+                f"Image '{shown(item.use)}': the pinned {short(item.pinned)} is a single-platform image; "
+                f"it cannot provide all of {', '.join(wanted)}",
+                use=item.use,
+            )
         return
     missing = [p for p in wanted if platform_key_text(p) not in item.pinned_platforms]
     if not missing:
