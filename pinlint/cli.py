@@ -235,12 +235,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return exit_code
 
 
-def _print_failures(failures: list[Failure]) -> None:
+def _print_failures(failures: list[Failure], verb: str = "pin") -> None:
     for failure in failures:
         use = failure.use
         shown = use.value if use.value is not None else use.text
         print(
-            f"{use.path}:{use.span.line}:{use.span.column}: could not pin '{shown}': {failure.reason}",
+            f"{use.path}:{use.span.line}:{use.span.column}: could not {verb} '{shown}': {failure.reason}",
             file=sys.stderr,
         )
 
@@ -298,6 +298,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     from pinlint.fix import plan_pins
     from pinlint.workflow import fixed_positions, remaining, reparse
 
+    _refuse_stdin(args, "fix")
     collected, exit_code = _collect(args)
     uses = [intent.use for intent in collected.outcome.intents]
     refs = [u.ref for u in uses if isinstance(u.ref, ImageRef)]
@@ -330,32 +331,37 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 def _cmd_update(args: argparse.Namespace) -> int:
     from pinlint import lockfile
     from pinlint.fix import plan_updates
-    from pinlint.workflow import all_uses, lock_path, reparse
+    from pinlint.workflow import all_uses, lock_path, lock_tags, refresh_lock, reparse
 
+    _refuse_stdin(args, "update")
     collected, exit_code = _collect(args)
     uses = [u for u in all_uses(collected) if isinstance(u.ref, ImageRef) and u.ref.digest and u.ref.tag]
     tags = [ImageRef(u.ref.domain, u.ref.path, u.ref.tag, None) for u in uses if isinstance(u.ref, ImageRef)]
-    report = _resolve(args, collected.config, tags, fresh=True)
+    lock = collected.lock
+    if lock is not None:
+        tags += lock_tags(lock)  # what only the lock pins (composed references) moves too
+    want_platforms = lock is not None and any(entry.platforms for entry in lock.values())
+    report = _resolve(args, collected.config, tags, want_platforms, fresh=True)
     digests = {key: m.digest for key, m in report.manifests.items()}
     plan = plan_updates(uses, digests, report.errors, collected.outcome.sources, reparse)
     _apply_plan(plan, diff=args.diff, verb="update")
-    _print_failures(plan.failures)
-    if collected.lock is not None and not args.diff:
-        entries = dict(collected.lock)
-        for key, entry in collected.lock.items():
-            ref_key = str(ImageRef(*_split_key(key)))
-            manifest = report.manifests.get(ref_key)
-            if manifest is not None and manifest.digest != entry.digest:
-                entries[key] = lockfile.LockEntry(
-                    key, manifest.digest, manifest.media_type, lockfile.now(), entry.sources, {}
-                )
-        if lockfile.write(lock_path(collected.config), entries):
-            print(f"Updated {collected.config.lock_file}.", file=sys.stderr)
+    _print_failures(plan.failures, "update")
+    if (
+        lock is not None
+        and not args.diff
+        and lockfile.write(lock_path(collected.config), refresh_lock(lock, report.manifests))
+    ):
+        print(f"Updated {collected.config.lock_file}.", file=sys.stderr)
     if exit_code != EXIT_OK:
         return exit_code
     if report.errors or plan.failures:
         return EXIT_REGISTRY
     return EXIT_FINDINGS if args.diff and plan.changes else EXIT_OK
+
+
+def _refuse_stdin(args: argparse.Namespace, command: str) -> None:
+    if "-" in (args.paths or []):
+        raise UsageError(f"{command} rewrites files in place; give paths, not '-'")
 
 
 def _split_key(key: str) -> tuple[str, str, str | None, None]:
@@ -373,7 +379,7 @@ def _cmd_lock(args: argparse.Namespace) -> int:
     platforms = _split_codes(args.platforms) or list(collected.config.platforms)
 
     def resolve(refs: list[ImageRef], want_platforms: bool) -> tuple[dict[str, Manifest], dict[str, str]]:
-        report = _resolve(args, collected.config, refs, want_platforms)
+        report = _resolve(args, collected.config, refs, want_platforms, fresh=True)
         return report.manifests, report.errors
 
     outcome = build_lock(collected, platforms, resolve)

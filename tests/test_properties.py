@@ -34,7 +34,7 @@ tags = st.sampled_from(["", ":3.20", ":latest", ":1.2-rc", ":Latest", ":${TAG}",
 digests = st.sampled_from(["", "@" + DIGEST, "@sha256:abc", "@" + DIGEST.upper()])
 references = st.builds(lambda n, t, d: n + t + d, names, tags, digests)
 
-ref_alphabet = st.sampled_from(list("abcxyz019:/@._-ABC[]$%{}") + ["sha256:", "::", "//", "__", "---"])
+ref_alphabet = st.sampled_from([*"abcxyz019:/@._-ABC[]$%{}", "sha256:", "::", "//", "__", "---"])
 ref_texts = st.lists(ref_alphabet, max_size=30).map("".join) | references
 
 

@@ -146,7 +146,7 @@ def test_update_reports_a_tag_that_is_gone_and_exits_3(
     run = cli("update", "--no-config")
     assert run.code == 3
     assert path.read_text() == text
-    assert f"Dockerfile:1:6: could not pin '{moving.ref}@{old}': not found" in run.err
+    assert f"Dockerfile:1:6: could not update '{moving.ref}@{old}': not found" in run.err
 
 
 def test_update_rewrites_the_lock_entry_of_a_moved_tag(
@@ -169,11 +169,6 @@ def test_update_rewrites_the_lock_entry_of_a_moved_tag(
     assert cli("check", "--no-config", "--select", "PIN008").code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._cmd_update rebuilds a moved entry with platforms={} and resolves without platforms; "
-    "workflow.refresh_lock does it right once the CLI calls it (see the report)",
-)
 def test_update_keeps_the_platform_tables_of_the_lock(cli: Cli, write: Write, project: Path, moving: Moving) -> None:
     moving.push("one")
     write("Dockerfile", f"FROM {moving.ref}\n")
@@ -185,11 +180,6 @@ def test_update_keeps_the_platform_tables_of_the_lock(cli: Cli, write: Write, pr
     assert dict(entry.platforms) == {"linux/amd64": new.platforms["linux/amd64"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._cmd_update re-resolves only inline digests, so an entry the lock alone pins "
-    "(a composed reference) is never refreshed; workflow.lock_tags gives the CLI those tags",
-)
 def test_update_refreshes_what_only_the_lock_pins(cli: Cli, write: Write, project: Path, moving: Moving) -> None:
     moving.push("one")
     repo_host, _, _ = moving.ref.partition("/")
