@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from pinlint.errors import ConfigError
 from pinlint.model import Severity
@@ -37,23 +37,20 @@ DEFAULT_EXCLUDE = (
 CONFIG_NAMES = (".pinlint.toml", "pinlint.toml", "pyproject.toml")
 
 
-@dataclass(frozen=True)
-class RegistrySettings:
+class RegistrySettings(NamedTuple):
     concurrency: int = 8
     timeout: float = 10.0
     retries: int = 3
     cache_ttl: int = 6 * 3600
 
 
-@dataclass(frozen=True)
-class RegistryHost:
+class RegistryHost(NamedTuple):
     insecure: bool = False
     ca_file: str | None = None
     mirror: str | None = None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     root: Path
     path: Path | None = None
     select: tuple[str, ...] | None = None
@@ -68,8 +65,8 @@ class Config:
     denied_tags: tuple[str, ...] = ()
     ignore_images: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
-    registry: RegistrySettings = field(default_factory=RegistrySettings)
-    registries: Mapping[str, RegistryHost] = field(default_factory=dict)
+    registry: RegistrySettings = RegistrySettings()
+    registries: Mapping[str, RegistryHost] = MappingProxyType({})
 
 
 def _strings(key: str, value: Any, where: str) -> tuple[str, ...]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pinlint.config import Config
 from pinlint.gitignore import GitIgnore, find_repo_root, glob_regex
@@ -53,8 +53,7 @@ def kind_of(name: str, explicit: bool) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     path: Path  # as given or found (not resolved: symlinks stay symlinks)
     display: str  # what reports show: relative to the working directory when below it
     kind: str

@@ -14,8 +14,8 @@ import bisect
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import ModuleType
+from typing import NamedTuple
 
 from pinlint.config import Config
 from pinlint.errors import ConfigError, UsageError
@@ -49,8 +49,7 @@ def expand_selectors(selectors: Iterable[str], *, source: str) -> set[str]:
     return codes
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     enabled: frozenset[str]
     per_file: tuple[tuple[re.Pattern[str], frozenset[str]], ...]
 
@@ -88,8 +87,7 @@ class Selection:
         return self.enabled - removed if removed else self.enabled
 
 
-@dataclass(frozen=True)
-class _Suppressions:
+class _Suppressions(NamedTuple):
     file_codes: frozenset[str] | None  # None: nothing file-wide; empty: everything
     line_ranges: tuple[tuple[int, int, frozenset[str]], ...]  # (first, last, codes or empty=all)
 

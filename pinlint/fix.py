@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pinlint.edits import BOM, Edit, EditConflict, apply, encode, write_atomic
 from pinlint.errors import PathError
@@ -21,8 +22,7 @@ from pinlint.reference import ImageRef
 from pinlint.runner import SourceRecord
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     use: ImageUse
     reason: str
 

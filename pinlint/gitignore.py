@@ -9,8 +9,8 @@ an ignored directory is ignored. Kept here rather than depending on a library so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 def _translate(pattern: str) -> str:
@@ -117,8 +117,7 @@ def _bracket(body: str) -> str:
     return source
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
     regex: re.Pattern[str]
     negate: bool
     dir_only: bool

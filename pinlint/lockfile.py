@@ -12,9 +12,9 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from pinlint.edits import write_atomic
 from pinlint.errors import PinlintError
@@ -28,14 +28,13 @@ class LockError(PinlintError):
     """The lock file cannot be read or has an unexpected shape."""
 
 
-@dataclass(frozen=True)
-class LockEntry:
+class LockEntry(NamedTuple):
     reference: str  # canonical name:tag
     digest: str
     media_type: str
     resolved_at: dt.datetime
     sources: tuple[str, ...] = ()
-    platforms: Mapping[str, str] = field(default_factory=dict)
+    platforms: Mapping[str, str] = MappingProxyType({})
 
 
 def _toml_load(path: Path) -> dict[str, Any]:

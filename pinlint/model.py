@@ -7,8 +7,8 @@ Positions are 1-based lines and columns counted in code points, end exclusive, p
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class Severity(IntEnum):
@@ -28,8 +28,7 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A region of a source file: `line:column` to `end_line:end_column` (end exclusive)."""
 
     line: int
@@ -73,8 +72,7 @@ class TextIndex:
         return len(self._line_starts)
 
 
-@dataclass(frozen=True)
-class MappedText:
+class MappedText(NamedTuple):
     """Text assembled from pieces of a source (a joined logical line, a heredoc body).
 
     `offsets[i]` is the source offset of `text[i]`; a negative offset marks a character that
@@ -106,8 +104,7 @@ class MappedText:
         return known[0], known[-1] + 1
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """A whitespace-delimited word of an instruction, as written (quotes kept)."""
 
     text: str
@@ -116,8 +113,7 @@ class Word:
     end: int
 
 
-@dataclass(frozen=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     name: str
     body: str
     body_span: Span  # the body lines, without the terminator
@@ -125,8 +121,7 @@ class Heredoc:
     expand: bool  # unquoted delimiter: the body is variable-expanded
 
 
-@dataclass(frozen=True)
-class Instruction:
+class Instruction(NamedTuple):
     """One Dockerfile instruction after continuation joining.
 
     `keyword` is upper-case. For `ONBUILD X`, `keyword` is X's and `onbuild` is True.
@@ -144,7 +139,7 @@ class Instruction:
     heredocs: tuple[Heredoc, ...] = ()
     json: bool = False
     onbuild: bool = False
-    index: TextIndex | None = field(default=None, compare=False, repr=False)
+    text_index: TextIndex | None = None
 
     @property
     def command_text(self) -> str:
@@ -167,19 +162,18 @@ class Instruction:
 
     def span_of(self, start: int, end: int) -> Span:
         """Source span of body.text[start:end]."""
-        assert self.index is not None
+        assert self.text_index is not None
         first, last = self.body.covering_range(start, end)
-        return self.index.span(first, last)
+        return self.text_index.span(first, last)
 
     def heredoc_span(self, heredoc: Heredoc, start: int, end: int) -> Span:
         """Source span of heredoc.body[start:end] (a body is copied verbatim from the source)."""
-        assert self.index is not None
+        assert self.text_index is not None
         base = heredoc.body_span.start
-        return self.index.span(base + start, base + end)
+        return self.text_index.span(base + start, base + end)
 
 
-@dataclass(frozen=True)
-class ImageUse:
+class ImageUse(NamedTuple):
     """One place a file names an image.
 
     `text` is the source slice at `span`; `value` is that reference after variable expansion
@@ -205,8 +199,7 @@ class ImageUse:
     digest_span: Span | None = None  # where the digest (`sha256:…`) is written, when it is one run
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     path: str
     span: Span
     code: str
@@ -217,22 +210,23 @@ class Diagnostic:
     use: ImageUse | None = None
 
 
-@dataclass(frozen=True)
-class PinIntent:
+class PinIntent(NamedTuple):
     """`fix` should resolve `use.ref` and append its digest at `use.pin_span`."""
 
     use: ImageUse
 
 
-@dataclass
 class FileFacts:
-    """What a source parser extracted from one file."""
+    """What a source parser extracted from one file (filled in while parsing, hence mutable)."""
 
-    path: str
-    text: str
-    index: TextIndex
-    kind: str = "dockerfile"  # or "compose": decides how suppression comments apply
-    images: list[ImageUse] = field(default_factory=list)
-    instructions: list[Instruction] = field(default_factory=list)
-    errors: list[tuple[Span, str]] = field(default_factory=list)  # become PIN900
-    comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text after '#')
+    __slots__ = ("comments", "errors", "images", "index", "instructions", "kind", "path", "text")
+
+    def __init__(self, path: str, text: str, index: TextIndex, kind: str = "dockerfile") -> None:
+        self.path = path
+        self.text = text
+        self.index = index
+        self.kind = kind  # or "compose": decides how suppression comments apply
+        self.images: list[ImageUse] = []
+        self.instructions: list[Instruction] = []
+        self.errors: list[tuple[Span, str]] = []  # become PIN900
+        self.comments: list[tuple[int, str]] = []  # (line, text after '#')

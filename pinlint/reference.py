@@ -9,7 +9,7 @@ that spells it out, for lock-file keys.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 __all__ = [
     "DEFAULT_DOMAIN",
@@ -58,8 +58,7 @@ class ReferenceError(ValueError):
     """Invalid image reference; str(e) is a clear one-line reason."""
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """A normalised image reference.
 
     `domain` is kept as written (only `index.docker.io` becomes `docker.io`); `path` carries
@@ -103,7 +102,7 @@ class ImageRef:
     def with_digest(self, digest: str) -> ImageRef:
         """This reference pinned to `digest` (tag kept); raises ReferenceError if invalid."""
         _check_digest(digest)
-        return replace(self, digest=digest)
+        return self._replace(digest=digest)
 
     @property
     def canonical_tagged(self) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from pinlint import engine
 from pinlint.config import Config
@@ -28,8 +28,7 @@ Loader = Callable[[], source_text.SourceText]
 Variant = tuple[dict[str, Value], frozenset[str]]  # build arguments, named contexts
 
 
-@dataclass(frozen=True)
-class SourceRecord:
+class SourceRecord(NamedTuple):
     """A file as read: where it is on disk, its kind and decoded text (for `fix` to rewrite)."""
 
     path: Path
@@ -38,12 +37,16 @@ class SourceRecord:
     bom: bool
 
 
-@dataclass
 class CheckOutcome:
-    result: RunResult = field(default_factory=RunResult)
-    intents: list[PinIntent] = field(default_factory=list)
-    facts: list[FileFacts] = field(default_factory=list)
-    sources: dict[str, SourceRecord] = field(default_factory=dict)  # by displayed path
+    """What a check pass found: the report, the pin intents, every file's facts and text."""
+
+    __slots__ = ("facts", "intents", "result", "sources")
+
+    def __init__(self) -> None:
+        self.result = RunResult()
+        self.intents: list[PinIntent] = []
+        self.facts: list[FileFacts] = []
+        self.sources: dict[str, SourceRecord] = {}  # by displayed path
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pinlint.model import Heredoc, Instruction, Span
 
@@ -62,8 +62,7 @@ _SPACE = " \t\r\v\f"
 _COMMIT_SHA = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
 
 
-@dataclass(frozen=True)
-class ShellWord:
+class ShellWord(NamedTuple):
     """One shell word: `value` with quotes and escapes removed, `[start, end)` in the input.
 
     Expansions (`$VAR`, `${…}`, `$(…)`, backticks) stay in `value` as written and set
@@ -77,8 +76,7 @@ class ShellWord:
     quoted: bool = False
 
 
-@dataclass(frozen=True)
-class Redirect:
+class Redirect(NamedTuple):
     op: str  # "<", ">>", "<<", "<<-", "2>" is op ">" with start at the "2"
     start: int
     end: int  # end of the operator
@@ -86,8 +84,7 @@ class Redirect:
     body: tuple[int, int] | None = None  # a heredoc body found in the same text
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One simple command.
 
     `words` is everything after assignments and redirections; `argv` starts at the program
@@ -125,21 +122,26 @@ def is_commit_sha(value: str) -> bool:
 # -- lexer ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Sub:
+class _Sub(NamedTuple):
     kind: str  # "$(", "`", "<(", ">("
     start: int  # the nested text, without its delimiters
     end: int
 
 
-@dataclass
 class _Token:
-    op: str  # "" for a word
-    start: int
-    end: int
-    word: ShellWord | None = None
-    subs: tuple[_Sub, ...] = ()
-    body: tuple[int, int] | None = None  # heredoc operators: the body found in the text
+    """A lexer token; a heredoc operator learns its `body` (offsets in the text) later."""
+
+    __slots__ = ("body", "end", "op", "start", "subs", "word")
+
+    def __init__(
+        self, op: str, start: int, end: int, word: ShellWord | None = None, subs: tuple[_Sub, ...] = ()
+    ) -> None:
+        self.op = op  # "" for a word
+        self.start = start
+        self.end = end
+        self.word = word
+        self.subs = subs
+        self.body: tuple[int, int] | None = None
 
 
 class _Lexer:
@@ -548,8 +550,7 @@ def shell_words(text: str) -> tuple[ShellWord, ...]:
 # -- wrappers and interpreters --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Wrapper:
+class _Wrapper(NamedTuple):
     takes_value: frozenset[str] = frozenset()
     positionals: int = 0  # operands before the command (`timeout 10 cmd`, `gosu user cmd`)
     assignments: bool = False  # `env X=1 cmd`
@@ -634,8 +635,7 @@ def _strip_wrappers(words: Sequence[ShellWord]) -> tuple[ShellWord, ...]:
     return rest
 
 
-@dataclass(frozen=True)
-class _InterpreterSpec:
+class _InterpreterSpec(NamedTuple):
     code: frozenset[str]  # option letters whose argument is program text (or a module)
     takes_value: frozenset[str] = frozenset()  # other option letters with an argument
     stdin: frozenset[str] = frozenset()  # option letters that make it read the program from stdin
@@ -680,8 +680,7 @@ def interpreter_family(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """How an interpreter command gets its program.
 
     `code` is the word holding program text given on the command line (`sh -c CODE`,
@@ -778,16 +777,14 @@ def heredoc_runs_as_shell(argv: Sequence[ShellWord], body: str) -> bool:
 # -- options and operands -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     name: str  # "-v", "--version" (as written, value removed)
     value: str | None
     word: ShellWord  # the word holding the option
     value_word: ShellWord | None = None  # a separate word holding the value
 
 
-@dataclass(frozen=True)
-class ParsedArgs:
+class ParsedArgs(NamedTuple):
     operands: tuple[ShellWord, ...]
     options: tuple[Option, ...]
 
@@ -876,8 +873,7 @@ def subcommand(
 # -- exec form (JSON) -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class JsonString:
+class JsonString(NamedTuple):
     """A string of a JSON array: its decoded value and where each character came from.
 
     `start`/`end` cover the string with its quotes; `offsets[i]` is the input offset of the
@@ -961,8 +957,7 @@ def _json_string(text: str, pos: int) -> JsonString | None:
 # -- RUN instructions -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ShellSource:
+class ShellSource(NamedTuple):
     """One shell script a RUN instruction runs, with its commands and a way back to the source."""
 
     text: str

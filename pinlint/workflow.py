@@ -10,24 +10,36 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pinlint import discover, engine, lockfile, runner
+from pinlint import discover, engine, runner
 from pinlint.config import Config
 from pinlint.model import Diagnostic, FileFacts, ImageUse
 from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
 from pinlint.sources import text as source_text
 
+if TYPE_CHECKING:
+    from pinlint import lockfile
 
-@dataclass
+
 class Collected:
-    config: Config
-    outcome: runner.CheckOutcome
-    path_errors: list[str] = field(default_factory=list)
-    lock: dict[str, lockfile.LockEntry] | None = None
+    """A check pass with its configuration, path errors and lock file (None when there is none)."""
+
+    __slots__ = ("config", "lock", "outcome", "path_errors")
+
+    def __init__(
+        self,
+        config: Config,
+        outcome: runner.CheckOutcome,
+        path_errors: list[str] | None = None,
+        lock: dict[str, lockfile.LockEntry] | None = None,
+    ) -> None:
+        self.config = config
+        self.outcome = outcome
+        self.path_errors = path_errors if path_errors is not None else []
+        self.lock = lock
 
 
 def lock_path(config: Config) -> Path:
@@ -36,7 +48,11 @@ def lock_path(config: Config) -> Path:
 
 def load_lock(config: Config) -> dict[str, lockfile.LockEntry] | None:
     path = lock_path(config)
-    return lockfile.read(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    from pinlint import lockfile  # only when there is one: it brings datetime, tempfile, tomllib
+
+    return lockfile.read(path)
 
 
 def collect(
@@ -116,11 +132,15 @@ def relative_source(record_path: Path, base: Path) -> str:
         return Path(os.path.relpath(full, base)).as_posix()
 
 
-@dataclass
 class LockOutcome:
-    entries: dict[str, lockfile.LockEntry]
-    errors: list[str] = field(default_factory=list)
-    written: bool = False
+    """The lock entries a `lock` run arrived at, and one line per reference it could not lock."""
+
+    __slots__ = ("entries", "errors", "written")
+
+    def __init__(self, entries: dict[str, lockfile.LockEntry]) -> None:
+        self.entries = entries
+        self.errors: list[str] = []
+        self.written = False
 
 
 def build_lock(
@@ -130,6 +150,7 @@ def build_lock(
 ) -> LockOutcome:
     """Lock entries for every tagged reference of the run; `resolve(refs, want_platforms)`
     returns (str(ref) → Manifest, str(ref) → reason)."""
+    from pinlint import lockfile
     from pinlint.engine import _image_ignored
     from pinlint.registry.client import Manifest
 
@@ -220,6 +241,7 @@ def refresh_lock(
     str(tag ref) → Manifest) takes that digest, its media type, a new resolved-at and, for
     the platforms it recorded, the new index's children (when the answer lists them).
     Every other entry stays as it is."""
+    from pinlint import lockfile
     from pinlint.registry.client import Manifest
 
     refreshed = dict(lock)

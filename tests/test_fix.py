@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -379,7 +378,7 @@ def test_plan_refuses_overlapping_edits(tmp_path: Path) -> None:
     (use,) = parse_dockerfile(text, "Dockerfile").images
     other = parse_dockerfile("FROM pypy:3.10\n", "Dockerfile").images[0]
     # a second use claiming the same insertion point with another digest
-    clash = replace(use, ref=other.ref)
+    clash = use._replace(ref=other.ref)
     plan = plan_pins(
         [use, clash],
         {"docker.io/library/python:3.12": DIGEST_A, "docker.io/library/pypy:3.10": DIGEST_B},

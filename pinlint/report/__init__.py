@@ -8,9 +8,8 @@ result of a run, the per-rule statistics, the rule documentation URL and the fin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from pinlint.model import Diagnostic
 
@@ -22,19 +21,22 @@ STATISTICS_FORMATS = ("text", "json")
 RULE_DOCS_URL = "https://github.com/pinlint/pinlint/blob/main/rules"
 
 
-@dataclass
 class RunResult:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    files_checked: int = 0
+    """A run's diagnostics and how many files it checked."""
+
+    __slots__ = ("diagnostics", "files_checked")
+
+    def __init__(self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0) -> None:
+        self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
+        self.files_checked = files_checked
 
 
-@dataclass(frozen=True)
-class Statistic:
+class Statistic(NamedTuple):
     """How often one rule fired (`--statistics`)."""
 
     code: str
     name: str
-    count: int
+    total: int
     fixable_count: int
 
     @property
@@ -52,7 +54,7 @@ def statistics(diagnostics: list[Diagnostic]) -> list[Statistic]:
         row[1] += d.fixable
         names[d.code] = d.name
     rows = [Statistic(code, names[code], count, fixable) for code, (count, fixable) in counts.items()]
-    return sorted(rows, key=lambda s: (-s.count, s.code))
+    return sorted(rows, key=lambda s: (-s.total, s.code))
 
 
 def rule_doc_url(rule: ModuleType) -> str:
@@ -131,7 +133,7 @@ def _write_statistics_json(result: RunResult, out: TextIO) -> None:
     import json
 
     rows = [
-        {"code": s.code, "name": s.name, "count": s.count, "fixable": s.fixable, "fixable_count": s.fixable_count}
+        {"code": s.code, "name": s.name, "count": s.total, "fixable": s.fixable, "fixable_count": s.fixable_count}
         for s in statistics(result.diagnostics)
     ]
     json.dump(rows, out, indent=2, ensure_ascii=False)

@@ -32,11 +32,11 @@ def write(result: RunResult, out: TextIO, *, color: bool, quiet: bool = False) -
 
 def write_statistics(result: RunResult, out: TextIO, *, color: bool, quiet: bool = False) -> None:
     rows = statistics(result.diagnostics)
-    count_width = max((len(str(s.count)) for s in rows), default=0)
+    count_width = max((len(str(s.total)) for s in rows), default=0)
     code_width = max((len(s.code) for s in rows), default=0)
     any_fixable = any(s.fixable for s in rows)
     for s in rows:
-        count = f"{s.count:>{count_width}}"
+        count = f"{s.total:>{count_width}}"
         code = f"{s.code:<{code_width}}"
         if color:
             count = f"{_BOLD}{count}{_RESET}"

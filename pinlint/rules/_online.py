@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pinlint.model import ImageUse
 
 
-@dataclass(frozen=True)
-class RegistryView:
+class RegistryView(NamedTuple):
     """`tag_*` describe what the reference's tag points to now (None when it has no tag);
     `pinned_*` describe the pinned digest (`pinned_exists` False when the registry says it is gone);
     `tag_missing` is True when the registry says the tag does not exist (any more)."""

@@ -8,8 +8,7 @@ yields Findings. The engine, not the rule, stamps code, name, severity and path.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from pinlint.model import ImageUse, Instruction, Severity, Span
 
@@ -17,16 +16,14 @@ if TYPE_CHECKING:
     from pinlint.config import Config
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     span: Span
     message: str
     fixable: bool = False
     use: ImageUse | None = None
 
 
-@dataclass(frozen=True)
-class RuleContext:
+class RuleContext(NamedTuple):
     path: str
     config: Config
     lock: Mapping[str, str] | None = None  # canonical name:tag → digest, when a lock file exists

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pinlint import reference
 from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
@@ -35,8 +35,7 @@ _COMMENT = re.compile(r"(?:^|\s)#(.*)$")
 _MAX_MERGE_DEPTH = 64
 
 
-@dataclass(frozen=True)
-class BuildTarget:
+class BuildTarget(NamedTuple):
     """A Dockerfile this Compose file builds: on disk (`dockerfile`) with `args`; `contexts` are
     the names of its additional contexts, which replace stages or images of that name."""
 

@@ -331,7 +331,7 @@ class DockerfileParser:
             heredocs=tuple(heredocs),
             json=is_json,
             onbuild=onbuild,
-            index=self.index,
+            text_index=self.index,
         )
         self.facts.instructions.append(instruction)
         return next_line

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from pinlint.model import MappedText
 
@@ -34,11 +33,15 @@ def literal(text: str, start: int = -1) -> Value:
     return MappedText(text, tuple(range(start, start + len(text))))
 
 
-@dataclass
 class Expansion:
-    value: Value
-    used: list[str] = field(default_factory=list)  # variables referenced, in order
-    missing: list[str] = field(default_factory=list)  # referenced without a value to use
+    """An expanded word, the variables it referenced (in order) and those without a value."""
+
+    __slots__ = ("missing", "used", "value")
+
+    def __init__(self, value: Value, used: list[str] | None = None, missing: list[str] | None = None) -> None:
+        self.value = value
+        self.used = used if used is not None else []
+        self.missing = missing if missing is not None else []
 
 
 _SPECIAL = "@*#?-!$0123456789"

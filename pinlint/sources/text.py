@@ -6,8 +6,8 @@ with the position of the first bad byte instead of text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # Real Dockerfiles and Compose files are a few kilobytes; a bigger file is generated or not a
 # build file at all, and reading it fully would only cost time (and memory) for nothing.
@@ -20,8 +20,7 @@ _BOMS = {
 }
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(NamedTuple):
     text: str  # BOM removed
     bom: bool
 
