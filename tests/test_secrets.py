@@ -193,3 +193,64 @@ def test_a_failing_credential_helper_output_is_not_echoed(
     assert run.code == 3
     assert "warning: credential helper docker-credential-pinlint-test failed (exit 1)" in run.err
     assert_nowhere(run, [secret_text])
+
+
+def run_command(project: Path, argv: list[str]) -> Run:
+    process = subprocess.run(
+        [sys.executable, "-m", "pinlint", *argv, "-vv"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
+    )
+    cache = Path(os.environ["XDG_CACHE_HOME"])
+    files = {str(p): p.read_bytes() for p in cache.rglob("*") if p.is_file()} if cache.exists() else {}
+    files |= {str(p): p.read_bytes() for p in project.rglob("*") if p.is_file()}  # lock file, rewritten files
+    return Run(process.returncode, process.stdout, process.stderr, files)
+
+
+@pytest.mark.parametrize(
+    "setup", [_password, _helper, _auth_config_variable], ids=["config.json", "credential-helper", "DOCKER_AUTH_CONFIG"]
+)
+def test_every_command_leaks_nothing(
+    env: Env,
+    token_registry: Registry,
+    token_server: TokenServer,
+    minted: list[str],
+    private_ref: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    setup: Setup,
+) -> None:
+    """lock, check --online, fix, update and resolve, against a succeeding and a failing reference,
+    at -vv: no password, base64 auth, refresh or bearer token in stdout, stderr, the cache, the
+    lock file or the rewritten files."""
+    monkeypatch.delenv("DOCKER_AUTH_CONFIG", raising=False)
+    secrets = setup(env, token_server, token_registry.host)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pinlint.toml").write_text(insecure(token_registry.host))
+    missing = f"{token_registry.host}/private/absent:v1"
+    (project / "Dockerfile").write_text(f"FROM {private_ref}\nFROM {missing}\n")
+    runs = {
+        "lock": run_command(project, ["lock"]),
+        "check --online": run_command(project, ["check", "--online"]),
+        "fix": run_command(project, ["fix"]),
+        "update": run_command(project, ["update"]),
+        "resolve": run_command(project, ["resolve", private_ref, missing]),
+    }
+    for name, run in runs.items():
+        assert "Traceback" not in run.err, name
+        assert run.code in (0, 1, 3), f"{name}: {run.code} {run.err}"
+    assert "@sha256:" in (project / "Dockerfile").read_text()  # the succeeding reference was pinned
+    assert (project / "pinlint.lock").is_file()
+    assert minted, "the runs should have obtained tokens"
+    for name, run in runs.items():
+        places = {"stdout": run.out, "stderr": run.err} | {
+            path: content.decode("utf-8", "replace") for path, content in run.files.items()
+        }
+        for secret in secrets + minted:
+            for place, text in places.items():
+                assert secret not in text, f"{name}: a secret appears in {place}"
