@@ -918,19 +918,264 @@ def describe(corpus: Corpus) -> list[str]:
     ]
 
 
+# --------------------------------------------------------------------------------------------
+# Compose projects (for the Compose part of bench/lint.py)
+#
+# Each project is a directory with one Compose file and, for the services it builds, the
+# Dockerfiles (rendered by `render` above). The Compose files use what real ones use: `x-`
+# fragments with anchors and `<<` merge keys, `${VAR:-default}` in image values (whole value,
+# tag only, registry only), `.env` files, `build:` in short and long form with `args:` that
+# override the Dockerfile's global ARGs, `image:` next to `build:` (the output name), quoted
+# and unquoted values, comments, healthchecks, volumes and networks.
+
+# (service name, image variants): an image variant may use ${VAR:-default}.
+COMPOSE_SERVICES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("db", ("postgres:16.4", "postgres:15-alpine", "${POSTGRES_IMAGE:-postgres:16}", "mysql:8.0",
+            "postgres:${POSTGRES_TAG:-16.4}-bookworm", "mariadb:11")),
+    ("cache", ("redis:7.2-alpine", "redis:${REDIS_TAG:-7.2}-alpine", "memcached:1.6", "valkey/valkey:7.2")),
+    ("queue", ("rabbitmq:3.13-management", "nats:2.10-alpine", "bitnami/kafka:3.7")),
+    ("search", ("opensearchproject/opensearch:2.13.0",
+                "docker.elastic.co/elasticsearch/elasticsearch:8.13.4")),
+    ("proxy", ("nginx:1.25-alpine", "traefik:v3.0", "caddy:2", "nginx:latest", "nginx")),
+    ("mail", ("axllent/mailpit:v1.18", "mailhog/mailhog")),
+    ("storage", ("minio/minio:RELEASE.2024-05-10T01-41-22Z", "quay.io/minio/minio:latest")),
+    ("metrics", ("prom/prometheus:v2.52.0", "grafana/grafana:10.4.2", "grafana/loki:3.0.0")),
+    ("tracing", ("jaegertracing/all-in-one:1.57", "otel/opentelemetry-collector-contrib:0.100.0")),
+    ("tools", ("${REGISTRY:-ghcr.io}/org/devtools:2024.05", "ghcr.io/org/x:1.4.2",
+               "registry.example.com:5000/team/base:1.0", "${TOOLS_IMAGE}")),
+)  # fmt: skip
+COMPOSE_ENV_VARS: tuple[tuple[str, str], ...] = (
+    ("POSTGRES_IMAGE", "postgres:16.3"),
+    ("POSTGRES_TAG", "16.3"),
+    ("REDIS_TAG", "7.2.5"),
+    ("REGISTRY", "registry.example.com:5000"),
+    ("TOOLS_IMAGE", "ghcr.io/org/tools:3.1"),
+    ("APP_VERSION", "1.8.2"),
+)
+COMPOSE_NAMES: tuple[str, ...] = ("compose.yaml", "compose.yaml", "docker-compose.yml", "compose.yml")
+
+
+def _global_args(dockerfile: str) -> list[tuple[str, str]]:
+    """The `ARG NAME=value` lines before the first FROM (what build args can override)."""
+    found: list[tuple[str, str]] = []
+    for line in dockerfile.splitlines():
+        word = line.split(" ", 1)[0].upper()
+        if word == "FROM":
+            break
+        if word == "ARG" and "=" in line:
+            name, _, value = line.split(" ", 1)[1].partition("=")
+            found.append((name, value))
+    return found
+
+
+def _quoted(rng: random.Random, value: str) -> str:
+    """Quote a YAML scalar the way people do: mostly not, sometimes double, rarely single."""
+    style = rng.random()
+    if style < 0.55 and not value.startswith("$"):
+        return value
+    if style < 0.85:
+        return f'"{value}"'
+    return f"'{value}'"
+
+
+def render_compose(rng: random.Random, index: int) -> tuple[str, str, dict[str, str], Counter[str]]:
+    """One Compose project: (directory name, Compose file name, {relative path: text}, features).
+
+    The dict holds the Compose file, the Dockerfiles its `build:` sections name and maybe a
+    `.env`; every Dockerfile it holds is one the Compose file builds."""
+    project = rng.choice(SERVICE_NAMES)
+    compose_name = rng.choice(COMPOSE_NAMES)
+    files: dict[str, str] = {}
+    features: Counter[str] = Counter()
+    lines: list[str] = []
+    if rng.random() < 0.6:
+        lines.append(f"# {project}: local development stack")
+        features["comments"] += 1
+    if rng.random() < 0.3:
+        lines.append(f"name: {project}")
+    lines.append("")
+
+    anchors = rng.random() < 0.6
+    shared_image = rng.random() < 0.3 and anchors
+    if anchors:
+        features["x- anchors and << merge keys"] += 1
+        lines += [
+            "x-logging: &default-logging",
+            "  driver: json-file",
+            "  options:",
+            '    max-size: "10m"',
+            '    max-file: "3"',
+            "",
+            "x-common: &common",
+            "  restart: unless-stopped",
+            "  logging: *default-logging",
+        ]
+        if shared_image:
+            image = rng.choice(("ghcr.io/org/worker:1.8", "python:3.12-slim", "${REGISTRY:-ghcr.io}/org/worker:2.0"))
+            lines.append(f"  image: {_quoted(rng, image)}  # shared by the workers")
+            features["image in an anchor"] += 1
+        lines.append("")
+
+    lines.append("services:")
+    used_env: set[str] = set()
+    n_build = rng.choices((0, 1, 2), weights=(45, 45, 10))[0]
+    for b in range(n_build):
+        svc = ("app", "api", "web", "worker-build")[b] if b < 4 else f"app{b}"
+        dirname = svc if b else rng.choice(("app", "api", "web", "src"))
+        _, dockerfile, _ = render(rng, index * 10 + b)
+        if not _global_args(dockerfile) and rng.random() < 0.6:  # favour builds with FROM ARGs
+            _, dockerfile, _ = render(rng, index * 10 + b)
+        long_form = rng.random() < 0.7
+        df_name = "Dockerfile" if rng.random() < 0.8 else "Dockerfile.dev"
+        files[f"{dirname}/{df_name}"] = dockerfile
+        lines.append(f"  {svc}:")
+        if anchors and rng.random() < 0.5:
+            lines.append("    <<: *common")
+        if long_form or df_name != "Dockerfile":
+            features["build: long form"] += 1
+            lines += ["    build:", f"      context: ./{dirname}"]
+            if df_name != "Dockerfile" or rng.random() < 0.4:
+                lines.append(f"      dockerfile: {df_name}")
+            overridable = _global_args(dockerfile)
+            if overridable and rng.random() < 0.8:
+                features["build.args overriding a FROM ARG"] += 1
+                lines.append("      args:")
+                for name, value in overridable:
+                    new = {"PY": "3.11", "NODE_VERSION": "18", "GO_VERSION": "1.21"}.get(name, value)
+                    lines.append(f"        {name}: {_quoted(rng, new)}")
+            elif rng.random() < 0.5:
+                lines += ["      args:", "        - APP_VERSION=${APP_VERSION:-dev}"]
+                used_env.add("APP_VERSION")
+        else:
+            features["build: short form"] += 1
+            lines.append(f"    build: ./{dirname}")
+        if rng.random() < 0.6:
+            lines.append(f"    image: example/{project}-{svc}:dev  # the output of the build")
+        port = rng.choice((3000, 8000, 8080))
+        lines += ["    ports:", f'      - "{port}:{port}"']
+        if rng.random() < 0.5:
+            lines += ["    environment:", f"      DATABASE_URL: postgres://app:app@db:5432/{project}"]
+        lines.append("")
+
+    pool = list(COMPOSE_SERVICES)
+    rng.shuffle(pool)
+    for name, variants in pool[: rng.randint(2, 7)]:
+        image = rng.choice(variants)
+        if "${" in image:
+            features["${VAR} in image"] += 1
+            used_env.update(v for v, _ in COMPOSE_ENV_VARS if "${" + v in image)
+        pinned = "${" not in image and rng.random() < 0.2
+        if pinned:
+            image = f"{image}@{digest_of(image)}"
+            features["digest-pinned image"] += 1
+        lines.append(f"  {name}:")
+        if anchors and rng.random() < 0.3:
+            lines.append("    <<: *common")
+        comment = "  # pinned by CI" if pinned and rng.random() < 0.5 else ""
+        lines.append(f"    image: {_quoted(rng, image)}{comment}")
+        if name == "db":
+            lines += [
+                "    environment:",
+                "      POSTGRES_USER: app",
+                '      POSTGRES_PASSWORD: "app"',
+                "    volumes:",
+                "      - db-data:/var/lib/postgresql/data",
+                "    healthcheck:",
+                '      test: ["CMD-SHELL", "pg_isready -U app"]',
+                "      interval: 10s",
+                "      retries: 5",
+            ]
+        elif name == "proxy":
+            lines += ["    ports:", '      - "80:80"', '      - "443:443"', "    depends_on:"]
+            lines += ["      - app"] if n_build else ["      - db"]
+        elif rng.random() < 0.4:
+            lines += ["    command: ['--config', '/etc/config.yaml']", "    profiles: [debug]"]
+        lines.append("")
+
+    if shared_image:
+        for q in ("default", "priority"):
+            lines += [f"  queue-{q}:", "    <<: *common"]
+            if q == "priority":
+                lines += ["    environment:", "      QUEUE: priority"]
+            lines.append("")
+
+    lines += ["volumes:", "  db-data:", "", "networks:", "  default:", f"    name: {project}-net"]
+    files[compose_name] = "\n".join(lines) + "\n"
+    if used_env and rng.random() < 0.5:
+        features[".env file"] += 1
+        files[".env"] = "".join(f"{k}={v}\n" for k, v in COMPOSE_ENV_VARS if k in used_env)
+    return f"{index:04d}-{project}", compose_name, files, features
+
+
+@dataclass
+class ComposeCorpus:
+    root: Path
+    files: list[Path]  # the Compose files
+    dockerfiles: int  # Dockerfiles the Compose files build (checked with them)
+    line_counts: list[int]  # of the Compose files
+    features: Counter[str]  # construct -> number of Compose files using it
+    total_bytes: int  # of the Compose files
+
+
+def generate_compose(root: Path, count: int, seed: int) -> ComposeCorpus:
+    """Write `count` Compose projects under a freshly recreated `root`."""
+    prepare_root(root)
+    rng = random.Random(seed * 1_000_003 + 7)  # independent of the Dockerfile corpus' stream
+    files: list[Path] = []
+    line_counts: list[int] = []
+    features: Counter[str] = Counter()
+    dockerfiles = 0
+    total = 0
+    for i in range(count):
+        dirname, compose_name, project_files, used = render_compose(rng, i)
+        for rel, text in project_files.items():
+            path = root / dirname / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        text = project_files[compose_name]
+        files.append(root / dirname / compose_name)
+        line_counts.append(text.count("\n"))
+        total += len(text.encode())
+        dockerfiles += sum(1 for rel in project_files if rel.rsplit("/", 1)[-1].startswith("Dockerfile"))
+        features.update({k: 1 for k in used})
+    return ComposeCorpus(root, files, dockerfiles, line_counts, features, total)
+
+
+def describe_compose(corpus: ComposeCorpus) -> list[str]:
+    counts = corpus.line_counts
+    return [
+        (
+            f"{len(corpus.files)} Compose files, {sum(counts)} lines ({min(counts)}-{max(counts)} per file, "
+            f"median {statistics.median(counts):g}), {corpus.total_bytes / 1024:.0f} KiB, building "
+            f"{corpus.dockerfiles} Dockerfiles"
+        ),
+        "files using: " + ", ".join(f"{k} {v}" for k, v in sorted(corpus.features.items())),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--compose-files", type=int, default=0, help="Compose projects to write into OUT-compose")
     parser.add_argument("--out", type=Path, required=True, help="directory to (re)create")
     args = parser.parse_args()
     try:
         corpus = generate(args.out, args.files, args.seed)
+        compose = (
+            generate_compose(args.out.with_name(args.out.name + "-compose"), args.compose_files, args.seed)
+            if args.compose_files > 0
+            else None
+        )
     except CorpusError as exc:
         parser.error(str(exc))
     print(f"wrote {corpus.root}")
     for line in describe(corpus):
         print(line)
+    if compose is not None:
+        print(f"wrote {compose.root}")
+        for line in describe_compose(compose):
+            print(line)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,12 @@ recreated each time, then times, alternating the tools within each repetition:
 
 * many files: `pinlint check --no-config --format json DIR` and
   `hadolint --no-fail -f json FILE...`, each in a single call over the whole corpus;
-* one file (what pre-commit does for a one-file commit): both tools on one typical file.
+* one file (what pre-commit does for a one-file commit): both tools on one typical file;
+* Compose files (pinlint only: hadolint cannot read Compose): `pinlint check --no-config
+  --format json FILE...` over `--compose-files` generated Compose projects, each Compose file
+  named on the command line; pinlint also reads the Dockerfiles their `build:` sections name.
+  The report sets pinlint's time per Compose file against its time per Dockerfile in the
+  many-files case (no target: there is nothing to compare with).
 
 Each command runs once untimed (warm-up, also used to validate its output and count its
 diagnostics) and then `--repeat` times; the wall time of `subprocess.run` (stdout and stderr
@@ -14,7 +19,7 @@ case, the pinlint/hadolint ratios against the targets (<= 0.1x on 1000 files, <=
 file) and the number of diagnostics each tool reported, so a reader can see both did real
 work.
 
-    python bench/lint.py                       # 1000 files, seed 0, 5 repetitions
+    python bench/lint.py                       # 1000 files (+1000 Compose), seed 0, 5 repetitions
     python bench/lint.py --files 200 --repeat 3 --json-out /tmp/lint-bench.json
 
 pinlint is run as the `pinlint` script next to `sys.executable` when there is one, else as
@@ -37,18 +42,21 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus import Corpus, CorpusError, describe, generate
+from corpus import ComposeCorpus, Corpus, CorpusError, describe, describe_compose, generate, generate_compose
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_WORKDIR = REPO / "bench" / ".work" / "lint"
+# Not under the repository: bench/.work/ is git-ignored, and pinlint skips git-ignored paths
+# even inside a directory named on its command line (it would check 0 files there).
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "pinlint-bench" / "lint"
 TARGETS = {"many": 0.1, "single": 3.0}  # pinlint time / hadolint time, at most
-CASE_TITLES = {"many": "many files", "single": "single file"}
+CASE_TITLES = {"many": "many files", "single": "single file", "compose": "compose files"}
 TOOLS = ("pinlint", "hadolint")
 
 
@@ -69,7 +77,13 @@ class Tool:
     version: str | None = None
     note: str | None = None
 
-    def command(self, case: str, corpus: Corpus, single: Path) -> list[str]:
+    def command(
+        self, case: str, corpus: Corpus, single: Path, compose: ComposeCorpus | None = None
+    ) -> list[str]:
+        if self.name == "pinlint" and case == "compose":
+            assert compose is not None
+            files = map(str, compose.files)
+            return [*self.prefix, "check", "--no-config", "--format", "json", *files]
         if self.name == "pinlint":
             target = corpus.root if case == "many" else single
             return [*self.prefix, "check", "--no-config", "--format", "json", str(target)]
@@ -164,6 +178,7 @@ class CaseResult:
     output: Output | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    expected_checked: int | None = None  # files_checked pinlint should report, when not `files`
 
     @property
     def ok(self) -> bool:
@@ -259,10 +274,11 @@ def validate(tool: Tool, result: CaseResult, timeout: float) -> None:
     result.returncode = code
     result.stdout_bytes = len(stdout)
     out = result.output = parse_output(tool, stdout)
-    if out.files_checked is not None and out.files_checked != result.files:
+    expected = result.files if result.expected_checked is None else result.expected_checked
+    if out.files_checked is not None and out.files_checked != expected:
         result.warnings.append(
             f"pinlint reports files_checked={out.files_checked}, but the case has "
-            f"{result.files} file(s): the timings do not cover the same work"
+            f"{expected} file(s): the timings do not cover the same work"
         )
     if out.parse_failures:
         result.warnings.append(
@@ -278,10 +294,25 @@ def progress(message: str) -> None:
 
 
 def bench_case(
-    case: str, tools: list[Tool], corpus: Corpus, single: Path, args: argparse.Namespace
+    case: str,
+    tools: list[Tool],
+    corpus: Corpus,
+    single: Path,
+    args: argparse.Namespace,
+    compose: ComposeCorpus | None = None,
 ) -> list[CaseResult]:
-    files = len(corpus.files) if case == "many" else 1
-    results = [CaseResult(t.name, case, files, t.command(case, corpus, single)) for t in tools]
+    if case == "compose":
+        assert compose is not None
+        files = len(compose.files)
+        tools = [t for t in tools if t.name == "pinlint"]  # hadolint cannot read Compose files
+    else:
+        files = len(corpus.files) if case == "many" else 1
+    results = [
+        CaseResult(t.name, case, files, t.command(case, corpus, single, compose)) for t in tools
+    ]
+    if compose is not None:
+        for result in results:  # pinlint also checks the Dockerfiles the Compose files build
+            result.expected_checked = len(compose.files) + compose.dockerfiles
     live: list[tuple[Tool, CaseResult]] = []
     for tool, result in zip(tools, results, strict=True):
         progress(f"[{CASE_TITLES[case]}] {tool.name}: validating run")
@@ -371,6 +402,25 @@ def top_codes(codes: Counter[str], n: int = 6) -> str:
     return shown + (f", {rest} more codes" if rest > 0 else "")
 
 
+def compose_comparison(cases: dict[str, list[CaseResult]]) -> dict[str, Any] | None:
+    """pinlint's time per Compose file against its time per Dockerfile (many-files case)."""
+    compose = next((r for r in cases.get("compose", []) if r.tool == "pinlint"), None)
+    many = next((r for r in cases.get("many", []) if r.tool == "pinlint"), None)
+    if compose is None or many is None or not (compose.ok and many.ok):
+        return None
+    per_compose = 1000 * compose.median / compose.files
+    per_dockerfile = 1000 * many.median / many.files
+    checked = compose.output.files_checked if compose.output else None
+    return {
+        "per_compose_file_ms": per_compose,
+        "per_dockerfile_ms": per_dockerfile,
+        "ratio": per_compose / per_dockerfile,
+        "compose_files": compose.files,
+        "files_checked": checked,
+        "per_file_checked_ms": 1000 * compose.median / checked if checked else None,
+    }
+
+
 def report(
     corpus: Corpus,
     single: Path,
@@ -378,6 +428,7 @@ def report(
     cases: dict[str, list[CaseResult]],
     args: argparse.Namespace,
     gen_seconds: float,
+    compose: ComposeCorpus | None = None,
 ) -> None:
     print()
     print("pinlint lint benchmark")
@@ -404,6 +455,10 @@ def report(
         print(f"         {line}")
     lines = single.read_text().count("\n")
     print(f"single   {single.relative_to(corpus.root)} ({lines} lines)")
+    if compose is not None:
+        print(f"compose  seed {args.seed}, into {compose.root}")
+        for line in describe_compose(compose):
+            print(f"         {line}")
     print(
         f"timing   {args.warmup} untimed run(s), then {args.repeat} timed; wall time of "
         "subprocess.run with output captured"
@@ -414,6 +469,8 @@ def report(
         print(row)
     print()
     for case, results in cases.items():
+        if case not in TARGETS:
+            continue
         r_med, r_min = ratio(results, "median"), ratio(results, "min")
         measured = (
             f"{r_med:.3f}x median, {r_min:.3f}x min"
@@ -425,6 +482,26 @@ def report(
             f"target <= {TARGETS[case]:g}x: {verdict(results, case)}"
         )
     print("(the verdict compares medians)")
+    if "compose" in cases:
+        print()
+        versus = compose_comparison(cases)
+        if versus is None:
+            print("compose      pinlint per Compose file vs per Dockerfile: n/a (a pinlint run failed)")
+        else:
+            checked = versus["files_checked"]
+            also = f", {checked - versus['compose_files']} Dockerfiles they build" if checked else ""
+            per_checked = versus["per_file_checked_ms"]
+            print(
+                f"compose      pinlint {versus['per_compose_file_ms']:.2f} ms per Compose file "
+                f"({versus['compose_files']} files{also}"
+                + (f"; {per_checked:.2f} ms per file checked" if per_checked else "")
+                + f") vs {versus['per_dockerfile_ms']:.2f} ms per Dockerfile (many files): "
+                f"{versus['ratio']:.2f}x; no target"
+            )
+        print(
+            "             hadolint has no Compose support: the Compose case is pinlint-only; "
+            "the Compose files are named on the command line, the Dockerfiles they build are read too"
+        )
     print()
     print("diagnostics reported (from the validating run):")
     for r in all_results:
@@ -435,7 +512,7 @@ def report(
         if r.tool == "hadolint":
             extra += f", unparsable files {o.parse_failures}"
         print(
-            f"  {CASE_TITLES[r.case]:<12} {r.tool:<8} {o.diagnostics} diagnostics "
+            f"  {CASE_TITLES[r.case]:<13} {r.tool:<8} {o.diagnostics} diagnostics "
             f"(exit {r.returncode}, {r.stdout_bytes} bytes of JSON{extra})"
             + (f": {top_codes(o.codes)}" if o.codes else "")
         )
@@ -470,6 +547,7 @@ def json_results(
     cases: dict[str, list[CaseResult]],
     args: argparse.Namespace,
     gen_seconds: float,
+    compose: ComposeCorpus | None = None,
 ) -> dict[str, Any]:
     def case_json(r: CaseResult) -> dict[str, Any]:
         command = r.command
@@ -488,6 +566,7 @@ def json_results(
             "diagnostics": o.diagnostics if o else None,
             "codes": dict(o.codes.most_common()) if o else None,
             "files_checked": o.files_checked if o else None,
+            "expected_files_checked": r.expected_checked if r.expected_checked is not None else r.files,
             "parse_failures": o.parse_failures if o else None,
             "warnings": r.warnings,
             "error": r.error,
@@ -508,6 +587,7 @@ def json_results(
         "load_average_after": load_average(),
         "settings": {
             "files": args.files,
+            "compose_files": args.compose_files,
             "seed": args.seed,
             "repeat": args.repeat,
             "warmup": args.warmup,
@@ -538,7 +618,21 @@ def json_results(
                 "verdict": verdict(results, case),
             }
             for case, results in cases.items()
+            if case in TARGETS
         },
+        "compose_corpus": (
+            None
+            if compose is None
+            else {
+                "root": str(compose.root),
+                "files": len(compose.files),
+                "dockerfiles_built": compose.dockerfiles,
+                "lines": sum(compose.line_counts),
+                "bytes": compose.total_bytes,
+                "features": dict(compose.features),
+            }
+        ),
+        "compose_vs_dockerfile": compose_comparison(cases),
     }
 
 
@@ -558,6 +652,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog="Details: the module docstring of bench/lint.py.",
     )
     parser.add_argument("--files", type=positive, default=1000, help="corpus size (1000)")
+    parser.add_argument(
+        "--compose-files",
+        type=int,
+        metavar="N",
+        help="Compose projects for the pinlint-only Compose case (default: as many as --files; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (0)")
     parser.add_argument("--repeat", type=positive, default=5, help="timed runs per tool (5)")
     parser.add_argument(
@@ -571,7 +671,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workdir",
         type=Path,
         default=DEFAULT_WORKDIR,
-        help="corpus directory, deleted and recreated each run (bench/.work/lint)",
+        help="corpus directory, deleted and recreated each run; the Compose projects go to "
+        "WORKDIR-compose (default: <tmp>/pinlint-bench/lint; not under the git-ignored "
+        "bench/.work/, where pinlint would skip every file)",
     )
     parser.add_argument("--json-out", type=Path, help="write the raw results to this file")
     parser.add_argument(
@@ -586,7 +688,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=900.0,
         help="seconds before a single tool run counts as failed (900)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.compose_files is None:
+        args.compose_files = args.files
+    elif args.compose_files < 0:
+        parser.error("--compose-files must be zero or more")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -620,13 +727,20 @@ def run(args: argparse.Namespace) -> int:
     corpus = generate(workdir, args.files, args.seed)
     gen_seconds = time.perf_counter() - start
     single = corpus.typical_file()
+    compose: ComposeCorpus | None = None
+    if args.compose_files:
+        compose_root = workdir.with_name(workdir.name + "-compose")
+        progress(f"generating {args.compose_files} Compose projects (seed {args.seed}) into {compose_root}")
+        compose = generate_compose(compose_root, args.compose_files, args.seed)
     for tool in present:
         tool.version = tool_version(tool)
 
     cases = {case: bench_case(case, present, corpus, single, args) for case in ("many", "single")}
-    report(corpus, single, tools, cases, args, gen_seconds)
+    if compose is not None:
+        cases["compose"] = bench_case("compose", present, corpus, single, args, compose)
+    report(corpus, single, tools, cases, args, gen_seconds, compose)
     if args.json_out:
-        data = json_results(corpus, single, tools, cases, args, gen_seconds)
+        data = json_results(corpus, single, tools, cases, args, gen_seconds, compose)
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(data, indent=2) + "\n")
         print(f"\nraw results written to {args.json_out}")
