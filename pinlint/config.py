@@ -38,7 +38,7 @@ CONFIG_NAMES = (".pinlint.toml", "pinlint.toml", "pyproject.toml")
 
 
 class RegistrySettings(NamedTuple):
-    concurrency: int = 8
+    concurrency: int = 16
     timeout: float = 10.0
     retries: int = 3
     cache_ttl: int = 6 * 3600
