@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from pinlint.model import Instruction, Severity
+from pinlint.rules._shell import script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, interpreter_invocation, run_sources
+from pinlint.shell import Command, ShellWord, interpreter_invocation
 
 CODE = "PIN103"
 NAME = "pipe-to-shell"
@@ -79,6 +80,4 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
 
 
 def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    for source in run_sources(item):
-        for word, message in findings(source.commands):
-            yield Finding(source.span(word), message)
+    yield from script_findings(item, findings)

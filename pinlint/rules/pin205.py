@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator, Sequence
 
 from pinlint.model import Instruction, Severity
+from pinlint.rules._shell import script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, parse_args, run_sources, subcommand
+from pinlint.shell import Command, ShellWord, parse_args, subcommand
 
 CODE = "PIN205"
 NAME = "unpinned-gem-package"
@@ -66,6 +67,4 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
 
 
 def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    for source in run_sources(item):
-        for word, message in findings(source.commands):
-            yield Finding(source.span(word), message)
+    yield from script_findings(item, findings)

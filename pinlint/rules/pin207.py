@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator, Sequence
 
 from pinlint.model import Instruction, Severity
+from pinlint.rules._shell import install_findings, script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, parse_args, run_sources, subcommand
+from pinlint.shell import Command, ShellWord
 
 CODE = "PIN207"
 NAME = "unpinned-dnf-yum-package"
@@ -45,19 +46,8 @@ def _unpinned(word: ShellWord) -> bool:
 
 def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
     """The offending word and message for each unpinned package in one script's commands."""
-    for command in commands:
-        if command.name not in TOOLS:
-            continue
-        sub, _, rest = subcommand(command.argv[1:], _OPTIONS)
-        if sub is None or sub.value != "install":
-            continue
-        for word in parse_args(rest, _OPTIONS).operands:
-            if _unpinned(word):
-                message = f"Package '{word.value}' is installed without a version ({command.name} install)"
-                yield word, message
+    return install_findings(commands, TOOLS, _OPTIONS, _unpinned)
 
 
 def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    for source in run_sources(item):
-        for word, message in findings(source.commands):
-            yield Finding(source.span(word), message)
+    yield from script_findings(item, findings)
