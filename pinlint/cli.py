@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pinlint.engine import Selection
     from pinlint.fix import Failure, Plan
     from pinlint.model import Severity
-    from pinlint.registry.client import Manifest
+    from pinlint.registry.manifest import Manifest
     from pinlint.resolve import ResolveReport
     from pinlint.workflow import Collected
 

@@ -16,7 +16,7 @@ from pinlint import engine
 from pinlint.discover import relative_to_root
 from pinlint.model import Diagnostic, ImageUse
 from pinlint.reference import ImageRef
-from pinlint.registry.client import Manifest
+from pinlint.registry.manifest import Manifest
 from pinlint.rules import RULES
 from pinlint.rules._online import RegistryView
 from pinlint.workflow import Collected, all_uses

@@ -20,7 +20,7 @@ from pinlint.config import Config
 from pinlint.errors import PinlintError
 from pinlint.reference import ImageRef
 from pinlint.registry.cache import DigestCache, cache_dir
-from pinlint.registry.client import Log, Manifest, RegistryClient, ResolveError
+from pinlint.registry.manifest import Log, Manifest, ResolveError
 
 CACHE_KEY_VERSION = "v1"
 
@@ -101,6 +101,8 @@ async def _resolve_all(
             pending.append(group)
     if not pending:
         return report
+    from pinlint.registry.client import RegistryClient  # httpx: only when something is not cached
+
     holder: list[RegistryClient] = []
     mask = _masker(lambda: holder[0].secrets() if holder else [])
     client = RegistryClient(config, env=env, log=lambda level, message: log(level, mask(message)))

@@ -152,7 +152,7 @@ def build_lock(
     returns (str(ref) → Manifest, str(ref) → reason)."""
     from pinlint import lockfile
     from pinlint.engine import _image_ignored
-    from pinlint.registry.client import Manifest
+    from pinlint.registry.manifest import Manifest
 
     config = collected.config
     base = lock_path(config).parent
@@ -242,7 +242,7 @@ def refresh_lock(
     the platforms it recorded, the new index's children (when the answer lists them).
     Every other entry stays as it is."""
     from pinlint import lockfile
-    from pinlint.registry.client import Manifest
+    from pinlint.registry.manifest import Manifest
 
     refreshed = dict(lock)
     for key, entry in lock.items():

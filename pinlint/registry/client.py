@@ -23,7 +23,7 @@ import random
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -36,13 +36,16 @@ from pinlint.platforms import platform_key
 from pinlint.reference import ImageRef
 from pinlint.registry import credentials as creds
 from pinlint.registry.auth import Challenge, RealmError, TokenCache, is_loopback_host, parse_challenges, validate_realm
+from pinlint.registry.manifest import (
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    Log,
+    Manifest,
+    ResolveError,
+)
 
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json"
-MANIFEST_TYPES = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_V2)
-INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 SCHEMA1_TYPES = frozenset(
     {
         "application/vnd.docker.distribution.manifest.v1+prettyjws",
@@ -58,30 +61,13 @@ _RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "docker-ratelimit-sou
 _RETRY_STATUSES = frozenset({408, 429})
 MAX_TOKEN_SCOPES = 25  # scopes in one token request (they all go in the query string)
 
-Log = Callable[[int, str], None]
 _T = TypeVar("_T")
-
-
-class ResolveError(Exception):
-    """One line: why a reference could not be resolved. Never contains a secret."""
 
 
 class _Retryable(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class Manifest:
-    digest: str
-    media_type: str
-    size: int | None
-    platforms: Mapping[str, str] | None = None  # "os/arch[/variant]" → child digest, for indexes
-
-    @property
-    def is_index(self) -> bool:
-        return self.media_type in INDEX_TYPES
 
 
 @dataclass
