@@ -10,10 +10,8 @@ client holds masked (also in log lines), and never as a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from pinlint.config import Config
@@ -25,12 +23,17 @@ from pinlint.registry.manifest import Log, Manifest, ResolveError
 CACHE_KEY_VERSION = "v1"
 
 
-@dataclass
 class ResolveReport:
-    manifests: dict[str, Manifest] = field(default_factory=dict)  # str(ref) → answer
-    errors: dict[str, str] = field(default_factory=dict)  # str(ref) → one-line reason
-    requests: int = 0
-    cached: int = 0
+    """Answers and one-line failures, keyed by `str(ref)`; how many requests were sent and how
+    many answers came from the cache."""
+
+    __slots__ = ("cached", "errors", "manifests", "requests")
+
+    def __init__(self) -> None:
+        self.manifests: dict[str, Manifest] = {}
+        self.errors: dict[str, str] = {}
+        self.requests = 0
+        self.cached = 0
 
 
 def _cache_key(ref: ImageRef) -> str:
@@ -74,19 +77,16 @@ class _Progress:
             self.stream.flush()
 
 
-async def _resolve_all(
+def _from_cache(
     groups: list[list[ImageRef]],
-    config: Config,
+    cache: DigestCache | None,
     *,
-    use_cache: bool,
     read_cache: bool,
     want_platforms: bool,
-    env: Mapping[str, str] | None,
-    log: Log,
+    report: ResolveReport,
     progress: _Progress,
-) -> ResolveReport:
-    report = ResolveReport()
-    cache = DigestCache(cache_dir(env), config.registry.cache_ttl) if use_cache else None
+) -> list[list[ImageRef]]:
+    """Fill the report from the cache; the groups still to fetch."""
     pending: list[list[ImageRef]] = []
     for group in groups:
         ref = group[0]
@@ -99,8 +99,22 @@ async def _resolve_all(
             progress.step()
         else:
             pending.append(group)
-    if not pending:
-        return report
+    return pending
+
+
+async def _fetch(
+    pending: list[list[ImageRef]],
+    config: Config,
+    *,
+    cache: DigestCache | None,
+    want_platforms: bool,
+    env: Mapping[str, str] | None,
+    log: Log,
+    progress: _Progress,
+    report: ResolveReport,
+) -> None:
+    import asyncio
+
     from pinlint.registry.client import RegistryClient  # httpx: only when something is not cached
 
     holder: list[RegistryClient] = []
@@ -135,9 +149,6 @@ async def _resolve_all(
     finally:
         await client.close()
         report.requests = client.requests
-        if cache is not None:
-            cache.save()
-    return report
 
 
 def resolve_digests(
@@ -160,21 +171,37 @@ def resolve_digests(
             seen.add(str(ref))
             groups.setdefault(_request_key(ref), []).append(ref)
     bar = _Progress(len(groups), progress)
+    report = ResolveReport()
+    cache = DigestCache(cache_dir(env), config.registry.cache_ttl) if use_cache else None
     try:
-        return asyncio.run(
-            _resolve_all(
-                list(groups.values()),
-                config,
-                use_cache=use_cache,
-                read_cache=read_cache,
-                want_platforms=want_platforms,
-                env=env,
-                log=log or (lambda level, message: None),
-                progress=bar,
-            )
+        pending = _from_cache(
+            list(groups.values()),
+            cache,
+            read_cache=read_cache,
+            want_platforms=want_platforms,
+            report=report,
+            progress=bar,
         )
+        if pending:  # asyncio and the HTTP client are imported only now
+            import asyncio
+
+            asyncio.run(
+                _fetch(
+                    pending,
+                    config,
+                    cache=cache,
+                    want_platforms=want_platforms,
+                    env=env,
+                    log=log or (lambda level, message: None),
+                    progress=bar,
+                    report=report,
+                )
+            )
     finally:
         bar.close()
+        if cache is not None:
+            cache.save()
+    return report
 
 
 def stderr_log(verbosity: int) -> Callable[[int, str], None]:
