@@ -236,6 +236,7 @@ class RegistryClient:
             scheme = "https"
         elif settings.insecure or is_loopback_host(api_host):
             scheme = "http"
+            verify = self._context(None, api_host)  # for an https token realm; shared, loaded once
         else:
             verify = self._context(None, api_host)
             scheme = "https"
