@@ -66,9 +66,10 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str, *, bom: bool) -> None:
+def write_atomic(path: Path, text: str, *, bom: bool, sync_directory: bool = True) -> Path:
     """Replace the file at `path` (or its symlink target) with `text` as UTF-8, atomically.
-    A file that does not exist yet is created with the mode `open()` would give it."""
+    A file that does not exist yet is created with the mode `open()` would give it. Returns the
+    directory written to; with sync_directory=False the caller flushes it (once for many files)."""
     target = Path(os.path.realpath(path))
     data = encode(text, bom=bom)
     try:
@@ -87,9 +88,17 @@ def write_atomic(path: Path, text: str, *, bom: bool) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    with contextlib.suppress(OSError):
-        directory = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    if sync_directory:
+        sync_directories([target.parent])
+    return target.parent
+
+
+def sync_directories(directories: Iterable[Path]) -> None:
+    """Make renames in these directories durable (best effort: not every filesystem allows it)."""
+    for path in directories:
+        with contextlib.suppress(OSError):
+            directory = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
-from pinlint.edits import BOM, Edit, EditConflict, apply, encode, write_atomic
+from pinlint.edits import BOM, Edit, EditConflict, apply, encode, sync_directories, write_atomic
 from pinlint.errors import PathError
 from pinlint.model import FileFacts, ImageUse
 from pinlint.reference import ImageRef
@@ -187,6 +188,7 @@ def write_changes(plan: Plan) -> None:
     after every other file was written."""
     kept: list[FileChange] = []
     errors: list[str] = []
+    directories: set[Path] = set()
     for change in plan.changes:
         record = change.record
         try:
@@ -198,11 +200,12 @@ def write_changes(plan: Plan) -> None:
                 reason = "not written: the file changed since pinlint read it; run pinlint again"
                 plan.failures.extend(Failure(use, reason) for use in change.uses)
                 continue
-            write_atomic(record.path, change.new_text, bom=record.bom)
+            directories.add(write_atomic(record.path, change.new_text, bom=record.bom, sync_directory=False))
         except OSError as exc:
             errors.append(f"cannot write {change.display}: {exc.strerror or exc}")
             continue
         kept.append(change)
+    sync_directories(sorted(directories))
     plan.changes[:] = kept
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

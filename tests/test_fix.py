@@ -290,10 +290,10 @@ def test_a_write_error_is_one_line_exit_2_and_other_files_are_written(
     write("b/Dockerfile", f"FROM {ref}\n")
     real_write = fix_module.write_atomic
 
-    def failing(path: Path, text: str, *, bom: bool) -> None:
+    def failing(path: Path, text: str, *, bom: bool, sync_directory: bool = True) -> Path:
         if path.parent.name == "a":
             raise OSError(30, "Read-only file system")
-        real_write(path, text, bom=bom)
+        return real_write(path, text, bom=bom, sync_directory=sync_directory)
 
     monkeypatch.setattr(fix_module, "write_atomic", failing)
     run = cli("fix", "--no-config")
