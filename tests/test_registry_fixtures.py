@@ -499,8 +499,17 @@ def test_token_server_knobs(token_registry: Registry, tokens: TokenServer) -> No
 def test_push_through_token_auth_uses_a_push_scope(token_registry: Registry, tokens: TokenServer) -> None:
     with ImagePusher.for_registry(token_registry) as pusher:
         pusher.push_image("private/pushed", "v1", "single-docker")
-    # (the token server is shared by the session: look only at this push's token requests)
-    pushes = [r for r in tokens.requests if "repository:private/pushed:pull,push" in r.scopes]
+    # (the token server is shared by the session: look only at this push's token requests; the
+    # server thread records a request after answering it, so give it a moment under load)
+    deadline = time.monotonic() + 5
+    pushes = []
+    while not pushes and time.monotonic() < deadline:
+        pushes = [
+            r
+            for r in tokens.requests
+            if any(s.startswith("repository:private/pushed:") and "push" in s for s in r.scopes)
+        ]
+        time.sleep(0.01)
     assert pushes and all(r.username == tokens.credentials[0] for r in pushes)
     direct = tokens.issue(["repository:test/direct:push,pull"])
     with ImagePusher(token_registry.url) as pusher:
