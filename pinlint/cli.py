@@ -364,13 +364,6 @@ def _refuse_stdin(args: argparse.Namespace, command: str) -> None:
         raise UsageError(f"{command} rewrites files in place; give paths, not '-'")
 
 
-def _split_key(key: str) -> tuple[str, str, str | None, None]:
-    from pinlint import reference
-
-    ref = reference.parse(key)
-    return ref.domain, ref.path, ref.tag, None
-
-
 def _cmd_lock(args: argparse.Namespace) -> int:
     from pinlint import lockfile
     from pinlint.workflow import build_lock, lock_path
