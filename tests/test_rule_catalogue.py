@@ -214,6 +214,18 @@ def test_rule_has_one_folder(rule: ModuleType) -> None:
     assert catalogue.rule_dir(rule) == RULES_DIR / matching[0], "`pinlint rule` reads another catalogue"
 
 
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.CODE)
+def test_rule_declares_the_contract(rule: ModuleType) -> None:
+    """What pinlint/rules/base.py says every rule module declares."""
+    assert isinstance(rule.SEVERITY, Severity)
+    assert isinstance(rule.DEFAULT_ENABLED, bool)
+    assert rule.FIX is None or (isinstance(rule.FIX, str) and rule.FIX)
+    assert isinstance(rule.SUMMARY, str) and rule.SUMMARY and "\n" not in rule.SUMMARY
+    assert rule.TARGET in ("image", "instruction", "source", "online")
+    assert callable(rule.check)
+    assert rule.__doc__ and rule.__doc__.startswith(f"{rule.CODE} {rule.NAME}"), "module docstring names the rule"
+
+
 def test_codes_and_names_unique() -> None:
     codes = [rule.CODE for rule in RULES]
     names = [rule.NAME for rule in RULES]
