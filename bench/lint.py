@@ -92,7 +92,9 @@ class Tool:
 
 
 def find_pinlint(override: str | None) -> Tool:
-    env = dict(os.environ)
+    # Like an ordinary install, pinlint runs with cached bytecode: without this, an environment
+    # that sets PYTHONDONTWRITEBYTECODE would make every run compile pinlint's modules again.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if override:
         return Tool("pinlint", shlex.split(override), REPO, env, note="--pinlint override")
     script = Path(sys.executable).parent / "pinlint"
