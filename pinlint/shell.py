@@ -331,33 +331,15 @@ class _Lexer:
 
     def _close_paren(self, pos: int) -> int:
         """Index of the `)` closing a `(` just before pos, or hi when unbalanced."""
-        text, hi = self.text, self.hi
-        depth = 1
-        while pos < hi:
-            ch = text[pos]
-            if ch == "\\":
-                pos += 2
-                continue
-            if ch == "'":
-                close = text.find("'", pos + 1, hi)
-                pos = hi if close == -1 else close + 1
-                continue
-            if ch == '"':
-                pos = self._skip_double(pos + 1)
-                continue
-            if ch == "`":
-                pos = self._close_backtick(pos + 1) + 1
-                continue
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0:
-                    return pos
-            pos += 1
-        return hi
+        return self._close(pos, "(", ")", backticks=True)
 
     def _close_brace(self, pos: int) -> int:
+        """Index of the `}` closing a `${` just before pos, or hi when unbalanced."""
+        return self._close(pos, "{", "}", backticks=False)
+
+    def _close(self, pos: int, opening: str, closing: str, *, backticks: bool) -> int:
+        """Index of the `closing` that balances an `opening` just before pos, skipping quoted text
+        and escapes (and backtick substitutions when `backticks`), or hi when unbalanced."""
         text, hi = self.text, self.hi
         depth = 1
         while pos < hi:
@@ -372,9 +354,12 @@ class _Lexer:
             if ch == '"':
                 pos = self._skip_double(pos + 1)
                 continue
-            if ch == "{":
+            if backticks and ch == "`":
+                pos = self._close_backtick(pos + 1) + 1
+                continue
+            if ch == opening:
                 depth += 1
-            elif ch == "}":
+            elif ch == closing:
                 depth -= 1
                 if depth == 0:
                     return pos
