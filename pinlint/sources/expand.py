@@ -45,6 +45,7 @@ class Expansion:
 
 
 _SPECIAL = "@*#?-!$0123456789"
+_EMPTY = MappedText("", ())
 
 
 class _Lexer:
@@ -214,29 +215,27 @@ class _Lexer:
         self.pos += 1
         word_missing = self.missing[missing_before:]
         del self.missing[missing_before:]
-        is_set = value is not None
-        usable = is_set and (not colon or bool(value.text if value else ""))
-        if op == "-":
-            if usable:
-                assert value is not None
-                chars.extend(value.text)
-                offs.extend(value.offsets)
-            else:
-                chars.extend(word_chars)
-                offs.extend(word_offs)
-                self.missing.extend(word_missing)
-        elif op == "+":
-            if usable:
-                chars.extend(word_chars)
-                offs.extend(word_offs)
-                self.missing.extend(word_missing)
-        else:  # '?': an error in BuildKit when unset (or empty with ':')
-            if usable:
-                assert value is not None
-                chars.extend(value.text)
-                offs.extend(value.offsets)
-            else:
-                self.missing.append(name)
+        word = MappedText("".join(word_chars), tuple(word_offs))
+        result = conditional(op, value, word, colon=colon)
+        if result is None:  # '?': an error in BuildKit when unset (or empty with ':')
+            self.missing.append(name)
+            return
+        chars.extend(result.text)
+        offs.extend(result.offsets)
+        if result is word:
+            self.missing.extend(word_missing)
+
+
+def conditional(op: str, value: Value | None, word: Value, *, colon: bool) -> Value | None:
+    """What `${VAR-word}`, `${VAR+word}` and `${VAR?word}` (with `:`: also when empty) give: the
+    variable's value, the word, an empty value, or None for a `?` whose variable has no value.
+    Shared by the Dockerfile lexer and Compose interpolation, which agree on these forms."""
+    usable = value is not None and (not colon or value.text != "")
+    if op == "-":
+        return value if usable else word
+    if op == "+":
+        return word if usable else _EMPTY
+    return value if usable else None
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pinlint.model import MappedText
-from pinlint.sources.expand import Value, literal
+from pinlint.sources.expand import Value, conditional, literal
 
 _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*", re.ASCII)
 
@@ -119,33 +119,20 @@ class _Template:
         del self.missing[missing_before:]
         self.used.append(name)
         value = self.env.get(name)
-        usable = value is not None and (not colon or value.text != "")
-        if kind == "-":
-            if usable:
-                assert value is not None
-                chars.extend(value.text)
-                offs.extend(value.offsets)
-            else:
-                chars.extend(word_chars)
-                offs.extend(word_offs)
-                self.missing.extend(word_missing)
-        elif kind == "+":
-            if usable:
-                chars.extend(word_chars)
-                offs.extend(word_offs)
-                self.missing.extend(word_missing)
-            elif value is None and self.keep_missing:
-                self._keep(start, chars, offs)
-        else:
-            if usable:
-                assert value is not None
-                chars.extend(value.text)
-                offs.extend(value.offsets)
-            else:
-                message = "".join(word_chars) or f"required variable {name} is missing a value"
-                self.errors.append(f"{name}: {message}")
-                self.missing.append(name)
-                self._keep(start, chars, offs)
+        word = MappedText("".join(word_chars), tuple(word_offs))
+        result = conditional(kind, value, word, colon=colon)
+        if result is None:  # ':?' / '?' without a value: compose-go refuses the file
+            message = word.text or f"required variable {name} is missing a value"
+            self.errors.append(f"{name}: {message}")
+            self.missing.append(name)
+            self._keep(start, chars, offs)
+            return
+        chars.extend(result.text)
+        offs.extend(result.offsets)
+        if result is word:
+            self.missing.extend(word_missing)
+        elif kind == "+" and value is None:
+            self._keep(start, chars, offs)
 
 
 def interpolate(source: MappedText, env: Mapping[str, Value], *, keep_missing: bool = False) -> Interpolation:
