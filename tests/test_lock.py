@@ -416,3 +416,26 @@ def test_fix_from_lock_without_a_lock_file_is_a_usage_error(cli: Cli, write: Wri
     run = cli("fix", "--no-config", "--from-lock")
     assert run.code == 2
     assert run.err.startswith("pinlint: error: --from-lock: no lock file at ")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("version = 1\n[[image]\n", "invalid TOML: Expected ']]'"),
+        ("version = 2\n", "unsupported lock file version 2"),
+        ('version = 1\n[[image]]\nreference = "x"\n', "image #1 is missing a field or has a wrong type"),
+    ],
+    ids=["not-toml", "other-version", "incomplete-entry"],
+)
+def test_a_broken_lock_file_is_one_line_naming_it_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], content: str, reason: str
+) -> None:
+    from pinlint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\n")
+    (tmp_path / "pinlint.lock").write_text(content)
+    assert main(["check", "--no-config", "."]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("pinlint: error: ") and "pinlint.lock: " in err
+    assert reason in err
