@@ -137,3 +137,16 @@ def fault_proxy(registry: Registry) -> Iterator[Callable[..., FaultProxy]]:
 
 
 # ==== end of registry fixtures ====
+
+
+@pytest.fixture
+def tokens(token_server: TokenServer) -> Iterator[TokenServer]:
+    """The session token server, its knobs restored and its request log cleared around the test."""
+    token_server.clear_requests()
+    yield token_server
+    token_server.response_fields = "both"
+    token_server.expires_in = 300
+    token_server.expired_tokens = False
+    token_server.post_status = None
+    token_server.fail_next(401, 0)
+    token_server.clear_requests()

@@ -366,19 +366,6 @@ def test_tls_certificate_names_127001_and_localhost(ca_file: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def tokens(token_server: TokenServer) -> Iterator[TokenServer]:
-    """The session token server with its knobs restored and its request log cleared after the test."""
-    token_server.clear_requests()
-    yield token_server
-    token_server.response_fields = "both"
-    token_server.expires_in = 300
-    token_server.expired_tokens = False
-    token_server.post_status = None
-    token_server.fail_next(401, 0)
-    token_server.clear_requests()
-
-
 @pytest.fixture(scope="module")
 def private_image(token_registry: Registry) -> str:
     """A digest in `private/app`, which anonymous tokens may not pull (pushed through token auth)."""

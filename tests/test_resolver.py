@@ -150,19 +150,6 @@ def pushed(registry: Registry) -> Iterator[ImagePusher]:
         yield pusher
 
 
-@pytest.fixture
-def tokens(token_server: TokenServer) -> Iterator[TokenServer]:
-    """The session token server, its knobs restored and its request log cleared around the test."""
-    token_server.clear_requests()
-    yield token_server
-    token_server.response_fields = "both"
-    token_server.expires_in = 300
-    token_server.expired_tokens = False
-    token_server.post_status = None
-    token_server.fail_next(401, 0)
-    token_server.clear_requests()
-
-
 @pytest.fixture(scope="module")
 def private_digest(token_registry: Registry) -> str:
     """`private/resolver:v1`, which anonymous tokens cannot pull."""
