@@ -645,7 +645,27 @@ class AccessLogEntry:
     status: int
 
 
-class Registry:
+class _RequestCounting:
+    """`request_counts()` and `count()` over a class's `requests`: (method, path) pairs."""
+
+    @property
+    def requests(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def request_counts(self) -> Counter[tuple[str, str]]:
+        return Counter(self.requests)
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many requests matched `method` (exact) and `path` (regex, searched)."""
+        pattern = re.compile(path) if path is not None else None
+        return sum(
+            1
+            for m, p in self.requests
+            if (method is None or m == method.upper()) and (pattern is None or pattern.search(p))
+        )
+
+
+class Registry(_RequestCounting):
     """A `docker-registry serve` process on a free 127.0.0.1 port with its own config.
 
     Auth is one of: none (default), Basic (`basic_auth=(user, password)`, htpasswd bcrypt) or
@@ -775,18 +795,6 @@ class Registry:
     def requests(self) -> list[tuple[str, str]]:
         """(method, path) of every request the registry served (query strings dropped)."""
         return [(e.method, e.path) for e in self.access_log_entries]
-
-    def request_counts(self) -> Counter[tuple[str, str]]:
-        return Counter(self.requests)
-
-    def count(self, method: str | None = None, path: str | None = None) -> int:
-        """How many requests matched `method` (exact) and `path` (regex, searched)."""
-        pattern = re.compile(path) if path is not None else None
-        return sum(
-            1
-            for m, p in self.requests
-            if (method is None or m == method.upper()) and (pattern is None or pattern.search(p))
-        )
 
     def clear_requests(self) -> None:
         self.sync()
@@ -1510,7 +1518,7 @@ def _error_body(status: int) -> bytes:
     return json.dumps({"errors": [{"code": code, "message": message, "detail": "injected by FaultProxy"}]}).encode()
 
 
-class FaultProxy:
+class FaultProxy(_RequestCounting):
     """An asyncio HTTP/1.1 reverse proxy in a background thread, in front of a registry (or any host:port).
 
     Adds `request_latency_ms` before forwarding each request and `response_latency_ms` before
@@ -1597,18 +1605,6 @@ class FaultProxy:
         """(method, path without query) of every request received, in arrival order."""
         with self._lock:
             return list(self._requests)
-
-    def request_counts(self) -> Counter[tuple[str, str]]:
-        return Counter(self.requests)
-
-    def count(self, method: str | None = None, path: str | None = None) -> int:
-        """How many requests matched `method` (exact) and `path` (regex, searched)."""
-        pattern = re.compile(path) if path is not None else None
-        return sum(
-            1
-            for m, p in self.requests
-            if (method is None or m == method.upper()) and (pattern is None or pattern.search(p))
-        )
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -1847,7 +1843,7 @@ class FaultProxy:
         return _render_head(f"HTTP/1.1 {fault.status} {phrase}", headers) + (b"" if method == "HEAD" else body)
 
 
-class FaultProxyProcess:
+class FaultProxyProcess(_RequestCounting):
     """A latency-only `FaultProxy` in a child Python process, for benchmarks.
 
     The proxy then shares no GIL with the code being measured. Same `.url`, `.host`, `.port`,
@@ -1916,14 +1912,6 @@ class FaultProxyProcess:
         """(method, path) received so far; lines arrive asynchronously, so allow a moment after a request."""
         with self._lock:
             return list(self._requests)
-
-    def count(self, method: str | None = None, path: str | None = None) -> int:
-        pattern = re.compile(path) if path is not None else None
-        return sum(
-            1
-            for m, p in self.requests
-            if (method is None or m == method.upper()) and (pattern is None or pattern.search(p))
-        )
 
     def stop(self) -> None:
         if self._stopped:
