@@ -20,8 +20,7 @@ from typing import NamedTuple
 from pinlint.config import Config
 from pinlint.errors import ConfigError, UsageError
 from pinlint.gitignore import glob_regex
-from pinlint.model import Diagnostic, FileFacts, ImageUse, PinIntent
-from pinlint.reference import ImageRef
+from pinlint.model import Diagnostic, FileFacts, ImageUse
 from pinlint.rules import BY_CODE, BY_NAME, RULES
 from pinlint.rules.base import RuleContext
 
@@ -142,13 +141,14 @@ def suppressions(facts: FileFacts) -> _Suppressions:
     return _Suppressions(None if file_codes is None else frozenset(file_codes), tuple(ranges))
 
 
-def _image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
+def image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
+    """Whether `ignore-images` (globs) names this use: as written, expanded, or by its name."""
     if not patterns:
         return False
     candidates = [use.text]
     if use.value is not None:
         candidates.append(use.value)
-    if isinstance(use.ref, ImageRef):
+    if use.ref is not None:
         candidates += [str(use.ref), use.ref.name, use.ref.familiar_name]
     return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in candidates)
 
@@ -160,15 +160,15 @@ def lint(
     rules: Sequence[ModuleType] = RULES,
     lock: Mapping[str, str] | None = None,
     online: Sequence[object] | None = None,
-) -> tuple[list[Diagnostic], list[PinIntent]]:
-    """Diagnostics for one file, sorted by position, and the pin intents of fixable ones.
+) -> list[Diagnostic]:
+    """Diagnostics for one file, sorted by position.
     `online` holds the registry's view of the file's pinned references (`check --online`)."""
     ctx = RuleContext(path=facts.path, config=config, lock=lock, lock_name=config.lock_file)
     active = [rule for rule in rules if rule.CODE in codes]
     diagnostics: list[Diagnostic] = []
     for rule in active:
         if rule.TARGET == "image":
-            items: Iterable[object] = [u for u in facts.images if not _image_ignored(u, config.ignore_images)]
+            items: Iterable[object] = [u for u in facts.images if not image_ignored(u, config.ignore_images)]
         elif rule.TARGET == "instruction":
             items = facts.instructions
         elif rule.TARGET == "online":
@@ -198,5 +198,4 @@ def lint(
         sup = suppressions(facts)
         diagnostics = [d for d in diagnostics if not sup.suppressed(d.code, d.span.line)]
     diagnostics.sort(key=lambda d: (d.span.line, d.span.column, d.code))
-    intents = [PinIntent(d.use) for d in diagnostics if d.fixable and d.use is not None]
-    return diagnostics, intents
+    return diagnostics

@@ -1,4 +1,4 @@
-"""Values shared by every stage of a run: source positions, parsed facts, diagnostics.
+"""Values shared by every stage of a run: source positions, parsed facts, diagnostics, results.
 
 Positions are 1-based lines and columns counted in code points, end exclusive, plus the
 0-based character offsets into the decoded text (BOM removed) that edits are made from.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from enum import IntEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from pinlint.reference import ImageRef
 
 
 class Severity(IntEnum):
@@ -181,7 +184,9 @@ class ImageUse(NamedTuple):
     None or invalid, then `error` says why). `default_span` is where the reference actually
     lives when it came from an ARG default or a `${VAR:-default}` (a fix writes there);
     `pin_span` is the region a digest is appended to, None when the reference is composed
-    of several pieces and cannot be pinned inline.
+    of several pieces and cannot be pinned inline. `varied_value` is what a reference with a
+    digest would read if each variable it uses had another value (PIN006 compares the two).
+    Built by `pinlint.sources.uses.image_use`, the same way for every source.
     """
 
     path: str
@@ -189,12 +194,12 @@ class ImageUse(NamedTuple):
     text: str
     span: Span
     value: str | None
-    ref: object | None  # reference.ImageRef; typed loosely to keep this module dependency-free
+    ref: ImageRef | None
     error: str | None = None
     default_span: Span | None = None
     pin_span: Span | None = None
     unresolved: tuple[str, ...] = ()
-    variable_tag_with_literal_digest: bool = False
+    varied_value: str | None = None
     platform_dependent: bool = False
     digest_span: Span | None = None  # where the digest (`sha256:…`) is written, when it is one run
 
@@ -230,3 +235,13 @@ class FileFacts:
         self.instructions: list[Instruction] = []
         self.errors: list[tuple[Span, str]] = []  # become PIN900
         self.comments: list[tuple[int, str]] = []  # (line, text after '#')
+
+
+class RunResult:
+    """A run's diagnostics and how many files it checked (what the reporters print)."""
+
+    __slots__ = ("diagnostics", "files_checked")
+
+    def __init__(self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0) -> None:
+        self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
+        self.files_checked = files_checked

@@ -35,7 +35,7 @@ def _pinned(uses: list[ImageUse], ignore: tuple[str, ...]) -> list[tuple[ImageUs
     found = []
     for use in uses:
         ref = use.ref
-        if isinstance(ref, ImageRef) and ref.digest and not engine._image_ignored(use, ignore):
+        if ref is not None and ref.digest and not engine.image_ignored(use, ignore):
             found.append((use, ref))
     return found
 
@@ -94,6 +94,6 @@ def check_online(collected: Collected, selection: engine.Selection, resolve: Res
         record = collected.outcome.sources.get(facts.path)
         rel = (relative_to_root(record.path, config.root) if record else None) or facts.path
         codes = selection.for_file(rel) & ONLINE_CODES
-        found, _ = engine.lint(facts, config, codes, online=file_views)
+        found = engine.lint(facts, config, codes, online=file_views)
         outcome.diagnostics.extend(found)
     return outcome

@@ -18,8 +18,7 @@ from typing import NamedTuple
 from pinlint import engine
 from pinlint.config import Config
 from pinlint.discover import COMPOSE, DOCKERFILE, SourceFile, display_path, relative_to_root
-from pinlint.model import Diagnostic, FileFacts, PinIntent, Span, TextIndex
-from pinlint.report import RunResult
+from pinlint.model import Diagnostic, FileFacts, PinIntent, RunResult, Span, TextIndex
 from pinlint.sources import text as source_text
 from pinlint.sources.dockerfile import parse_dockerfile
 from pinlint.sources.expand import Value
@@ -91,7 +90,7 @@ class _Run:
 
     def lint(self, facts: FileFacts, path: Path) -> None:
         codes = self.selection.for_file(_relative(path, self.config.root))
-        diagnostics, _ = engine.lint(facts, self.config, codes, lock=self.lock)
+        diagnostics = engine.lint(facts, self.config, codes, lock=self.lock)
         fresh: list[Diagnostic] = []
         for d in diagnostics:
             key = (d.path, d.span.start, d.span.end, d.code, d.message)

@@ -106,7 +106,7 @@ def all_uses(collected: Collected) -> list[ImageUse]:
     for facts in collected.outcome.facts:
         for use in facts.images:
             key = (use.path, use.span.start, use.span.end, str(use.ref))
-            if isinstance(use.ref, ImageRef) and key not in seen:
+            if use.ref is not None and key not in seen:
                 seen.add(key)
                 uses.append(use)
     return uses
@@ -151,7 +151,7 @@ def build_lock(
     """Lock entries for every tagged reference of the run; `resolve(refs, want_platforms)`
     returns (str(ref) → Manifest, str(ref) → reason)."""
     from pinlint import lockfile
-    from pinlint.engine import _image_ignored
+    from pinlint.engine import image_ignored
     from pinlint.registry.manifest import Manifest
 
     config = collected.config
@@ -162,8 +162,8 @@ def build_lock(
     refs: dict[str, ImageRef] = {}
     for use in all_uses(collected):
         ref = use.ref
-        assert isinstance(ref, ImageRef)
-        if (ref.digest is not None and ref.tag is None) or _image_ignored(use, config.ignore_images):
+        assert ref is not None
+        if (ref.digest is not None and ref.tag is None) or image_ignored(use, config.ignore_images):
             continue
         key = ref.canonical_tagged
         record = collected.outcome.sources.get(use.path)

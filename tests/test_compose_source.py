@@ -26,6 +26,7 @@ import yaml
 
 from pinlint.cli import main
 from pinlint.model import ImageUse, Span
+from pinlint.rules.pin006 import literal_digest_with_variable_tag
 from pinlint.sources.compose import ComposeResult, parse_compose
 from pinlint.sources.expand import literal
 
@@ -182,7 +183,7 @@ def test_quoted_default_with_digest_pins_before_the_digest() -> None:
     assert where(use.span) == (3, 13, 3, 13 + len(use.text))
     assert where(use.pin_span) == (3, 20, 3, 30)
     assert use.pin_span is not None and source(text, use.pin_span) == "nginx:1.25"
-    assert not use.variable_tag_with_literal_digest
+    assert not literal_digest_with_variable_tag(use)
 
 
 def test_value_from_the_environment_has_no_pin_span() -> None:

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pinlint import reference
 from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
-from pinlint.sources.expand import SENTINEL, Value, digest_part, insertion_is_safe, literal, tag_part
+from pinlint.sources.expand import SENTINEL, Value, literal
 from pinlint.sources.interpolate import TemplateError, interpolate, parse_env_file
+from pinlint.sources.uses import image_use
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
 _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
@@ -304,53 +304,28 @@ class ComposeParser:
             if start >= 0 and raw.offsets and raw.offsets[0] >= 0:
                 start = raw.offsets[0]
         span = self.index.span(start, end)
-        text = self.text[start:end]
+        whole = (start, end) if node.style in ('"', "'") else None
+        self._use(kind, span, raw, whole)
+
+    def _use(self, kind: str, span: Span, raw: MappedText, whole: tuple[int, int] | None = None) -> None:
+        """The image use written as `raw` at `span`, interpolated with this project's variables."""
         try:
             result = interpolate(raw, self.env)
         except TemplateError as exc:
-            self._error(f"{exc} in {text!r}", start, end)
+            self._error(f"{exc} in {self.text[span.start : span.end]!r}", span.start, span.end)
             return
         if result.missing:
             names = tuple(dict.fromkeys(result.missing))
-            self.facts.images.append(ImageUse(self.display, kind, text, span, None, None, unresolved=names))
+            self.facts.images.append(image_use(self.display, kind, self.index, span, raw, None, unresolved=names))
             return
-        value = result.value
-        if _IMAGE_ID.fullmatch(value.text):
+        if _IMAGE_ID.fullmatch(result.value.text):
             return  # a local image ID
-        try:
-            ref = reference.parse(value.text)
-        except reference.ReferenceError as exc:
-            self.facts.images.append(ImageUse(self.display, kind, text, span, value.text, None, error=str(exc)))
-            return
-        uses_variable = "$" in raw.text
-        name_end = value.text.find("@")
-        name_end = len(value.text) if name_end < 0 else name_end
-        region = value.source_range(0, name_end)
-        if region is None and not uses_variable and ref.digest is None and node.style in ('"', "'"):
-            region = (start, end)  # escapes inside quotes: the reference is the whole scalar, pin at its end
-        pin_span = self.index.span(*region) if region and insertion_is_safe(self.text, region[1]) else None
-        digest_region = value.source_range(name_end + 1, len(value.text)) if ref.digest else None
-        digest_span = self.index.span(*digest_region) if digest_region else None
-        default_span = pin_span if pin_span is not None and uses_variable else None
-        literal_digest = False
-        if ref.digest is not None and uses_variable:
-            poisoned = interpolate(raw, {name: literal(SENTINEL) for name in result.used}).value.text
-            literal_digest = digest_part(poisoned) == digest_part(value.text) and tag_part(poisoned) != tag_part(
-                value.text
-            )
+
+        def vary() -> str:
+            return interpolate(raw, {name: literal(SENTINEL) for name in result.used}).value.text
+
         self.facts.images.append(
-            ImageUse(
-                self.display,
-                kind,
-                text,
-                span,
-                value.text,
-                ref,
-                default_span=default_span,
-                pin_span=pin_span,
-                variable_tag_with_literal_digest=literal_digest,
-                digest_span=digest_span,
-            )
+            image_use(self.display, kind, self.index, span, raw, result.value, vary=vary, whole=whole)
         )
 
     # -- build -----------------------------------------------------------------------------
@@ -485,29 +460,8 @@ class ComposeParser:
 
     def _use_from_mapped(self, kind: str, raw: MappedText) -> None:
         known = [o for o in raw.offsets if o >= 0]
-        if not known:
-            return
-        start, end = known[0], known[-1] + 1
-        span = self.index.span(start, end)
-        text = self.text[start:end]
-        try:
-            result = interpolate(raw, self.env)
-        except TemplateError as exc:
-            self._error(f"{exc} in {text!r}", start, end)
-            return
-        if result.missing:
-            self.facts.images.append(
-                ImageUse(self.display, kind, text, span, None, None, unresolved=tuple(dict.fromkeys(result.missing)))
-            )
-            return
-        try:
-            ref = reference.parse(result.value.text)
-        except reference.ReferenceError as exc:
-            self.facts.images.append(ImageUse(self.display, kind, text, span, result.value.text, None, error=str(exc)))
-            return
-        region = result.value.source_range(0, len(result.value.text.split("@")[0]))
-        pin_span = self.index.span(*region) if region and insertion_is_safe(self.text, region[1]) else None
-        self.facts.images.append(ImageUse(self.display, kind, text, span, result.value.text, ref, pin_span=pin_span))
+        if known:
+            self._use(kind, self.index.span(known[0], known[-1] + 1), raw)
 
     def _inline_dockerfile(self, node: Any, args: Mapping[str, Value], contexts: frozenset[str]) -> None:
         from pinlint.sources.dockerfile import parse_dockerfile
@@ -530,8 +484,8 @@ class ComposeParser:
             # a compose variable without a value would be interpolated to "" before BuildKit sees it
             absent = tuple(name for name in missing if re.search(rf"\$\{{?{name}\b", remapped.text))
             if absent:
-                remapped = ImageUse(
-                    remapped.path, remapped.kind, remapped.text, remapped.span, None, None, unresolved=absent
+                remapped = image_use(
+                    self.display, remapped.kind, self.index, remapped.span, mapped, None, unresolved=absent
                 )
             self.facts.images.append(remapped)
 
@@ -555,21 +509,12 @@ class ComposeParser:
         if span is None:
             start = self._map_offset(body, use.span.start, anchor)
             span = self.index.span(start, start)
-        pin = self._remap_span(body, use.pin_span)
-        default = self._remap_span(body, use.default_span)
-        return ImageUse(
-            self.display,
-            use.kind,
-            self.text[span.start : span.end],
-            span,
-            use.value,
-            use.ref,
-            error=use.error,
-            default_span=default,
-            pin_span=pin,
-            unresolved=use.unresolved,
-            variable_tag_with_literal_digest=use.variable_tag_with_literal_digest,
-            platform_dependent=use.platform_dependent,
+        return use._replace(
+            path=self.display,
+            text=self.text[span.start : span.end],
+            span=span,
+            default_span=self._remap_span(body, use.default_span),
+            pin_span=self._remap_span(body, use.pin_span),
             digest_span=self._remap_span(body, use.digest_span),
         )
 

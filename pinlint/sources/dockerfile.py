@@ -22,19 +22,9 @@ import json
 import re
 from collections.abc import Collection, Mapping
 
-from pinlint import reference
-from pinlint.model import FileFacts, Heredoc, ImageUse, Instruction, MappedText, Span, TextIndex, Word
-from pinlint.sources.expand import (
-    SENTINEL,
-    Expansion,
-    ExpansionError,
-    Value,
-    digest_part,
-    expand,
-    insertion_is_safe,
-    literal,
-    tag_part,
-)
+from pinlint.model import FileFacts, Heredoc, Instruction, MappedText, Span, TextIndex, Word
+from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, expand, literal
+from pinlint.sources.uses import image_use
 
 KNOWN_INSTRUCTIONS = frozenset(
     {
@@ -536,9 +526,7 @@ class DockerfileParser:
         value = result.value
         names = self._missing(result)
         if names:
-            self.facts.images.append(
-                ImageUse(self.path, kind, text, span, None, None, unresolved=names)
-            )
+            self.facts.images.append(image_use(self.path, kind, self.index, span, raw, None, unresolved=names))
             return
         if stages is not None and (value.text in stages or value.text == "scratch" or value.text in self.contexts):
             return
@@ -546,48 +534,26 @@ class DockerfileParser:
             self._error(f"base name ({text}) should not be blank", span.start, span.end)
             return
         platform = any(name in PLATFORM_ARGS for name in result.used)
-        try:
-            ref = reference.parse(value.text)
-        except reference.ReferenceError as exc:
-            self.facts.images.append(
-                ImageUse(self.path, kind, text, span, value.text, None, error=str(exc), platform_dependent=platform)
-            )
-            return
-        name_end = value.text.find("@")
-        name_end = len(value.text) if name_end < 0 else name_end
-        region = value.source_range(0, name_end)
-        pin_span = self.index.span(*region) if region and insertion_is_safe(self.text, region[1]) else None
-        digest_region = value.source_range(name_end + 1, len(value.text)) if ref.digest else None
-        digest_span = self.index.span(*digest_region) if digest_region else None
-        default_span = pin_span if pin_span is not None and "$" in raw.text else None
-        literal_digest = False
-        if ref.digest is not None and "$" in raw.text:
-            literal_digest = self._tag_varies(raw, value.text, result.used)
         self.facts.images.append(
-            ImageUse(
+            image_use(
                 self.path,
                 kind,
-                text,
+                self.index,
                 span,
-                value.text,
-                ref,
-                default_span=default_span,
-                pin_span=pin_span,
-                variable_tag_with_literal_digest=literal_digest,
-                digest_span=digest_span,
+                raw,
+                value,
+                vary=lambda: self._varied(raw, result.used),
                 platform_dependent=platform,
             )
         )
 
-
-    def _tag_varies(self, raw: MappedText, value: str, used: list[str]) -> bool:
-        """Whether setting the variables differently would change the tag but keep the digest."""
+    def _varied(self, raw: MappedText, used: list[str]) -> str | None:
+        """The reference with every declared variable it uses set to another value."""
         poisoned = {name: literal(SENTINEL) for name in used if name in self.declared}
         try:
-            other = expand(raw, poisoned, self.escape).value.text
+            return expand(raw, poisoned, self.escape).value.text
         except ExpansionError:
-            return False
-        return digest_part(other) == digest_part(value) and tag_part(other) != tag_part(value)
+            return None
 
 
 def _unquote_heredoc_name(rest: str) -> str | None:
