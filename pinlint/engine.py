@@ -4,8 +4,8 @@ Selection follows ruff: the default set (or `select`), plus `extend-select`, min
 minus the file's `per-file-ignores`; selectors are codes, code prefixes (`PIN2`), rule
 names, or `ALL`. Suppressions are comments: `# pinlint: ignore[=CODES]` in the comment block
 right above a Dockerfile instruction (or inside it) silences that instruction; in YAML it
-silences its own line and the line below; `# pinlint: ignore-file[=CODES]` anywhere
-silences the file.
+silences its own line and the line below (each source kind declares which, in the source
+registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pinlint.gitignore import glob_regex
 from pinlint.model import Diagnostic, FileFacts, ImageUse
 from pinlint.rules import BY_CODE, BY_NAME, RULES
 from pinlint.rules.base import RuleContext
+from pinlint.sources.registry import KINDS, SUPPRESS_LINE
 
 _SUPPRESSION = re.compile(r"\s*pinlint:\s*(ignore-file|ignore)(?![\w-])\s*(?:=\s*(.*?))?\s*$")
 _ALL = "ALL"
@@ -110,6 +111,8 @@ def _codes(text: str | None) -> frozenset[str]:
 
 
 def suppressions(facts: FileFacts) -> _Suppressions:
+    """Where the file's `# pinlint: ignore` comments apply; how, the file's kind says."""
+    line_scoped = KINDS[facts.kind].suppression == SUPPRESS_LINE
     file_codes: set[str] | None = None
     ranges: list[tuple[int, int, frozenset[str]]] = []
     starts = [instr.start_line for instr in facts.instructions]
@@ -127,7 +130,7 @@ def suppressions(facts: FileFacts) -> _Suppressions:
             elif file_codes:
                 file_codes |= codes
             continue
-        if facts.kind == "compose":
+        if line_scoped:
             ranges.append((line, line + 1, codes))  # the commented line, or the line below
             continue
         pos = bisect.bisect_right(starts, line)

@@ -9,20 +9,17 @@ run (exit 3), not a diagnostic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pinlint import engine
+from pinlint.commands.common import Collected, Resolver, all_uses
 from pinlint.discover import relative_to_root
 from pinlint.model import Diagnostic, ImageUse
 from pinlint.reference import ImageRef
-from pinlint.registry.manifest import Manifest
 from pinlint.rules import RULES
 from pinlint.rules._online import RegistryView
-from pinlint.workflow import Collected, all_uses
 
 ONLINE_CODES = frozenset(rule.CODE for rule in RULES if rule.TARGET == "online")
-Resolver = Callable[[list[ImageRef], bool], tuple[Mapping[str, Manifest], Mapping[str, str]]]
 
 
 @dataclass

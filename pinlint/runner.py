@@ -1,10 +1,12 @@
 """One `check` pass: read each file, parse it by kind, lint it, collect the results.
 
-Compose files come first: they name further Compose files (`include:`, `extends.file`) and
-the Dockerfiles they build, with build arguments. A Dockerfile built by a Compose file is
-parsed once per distinct set of build arguments (instead of once without any), and its
-findings are reported at the Dockerfile's own path, once. A file that cannot be read or
-decoded becomes a PIN900 diagnostic and the run goes on.
+Which parser reads a file, and in which order kinds are read, is the source registry's
+(`pinlint.sources.registry`). Kinds that name further files come first: a Compose file names
+further Compose files (`include:`, `extends.file`), read at once, and the Dockerfiles it
+builds, with build arguments. A file of a `per_context` kind (a Dockerfile) is parsed once per
+distinct context it was named with (instead of once without any), and its findings are
+reported at its own path, once. A file that cannot be read or decoded becomes a PIN900
+diagnostic and the run goes on.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from typing import NamedTuple
 
 from pinlint import engine
 from pinlint.config import Config
-from pinlint.discover import COMPOSE, DOCKERFILE, SourceFile, display_path, relative_to_root
+from pinlint.discover import SourceFile, display_path, relative_to_root
 from pinlint.model import Diagnostic, FileFacts, PinIntent, RunResult, Span, TextIndex
 from pinlint.sources import text as source_text
-from pinlint.sources.dockerfile import parse_dockerfile
-from pinlint.sources.expand import Value
+from pinlint.sources.registry import KINDS, Follow, ParseRun
 
 Loader = Callable[[], source_text.SourceText]
-Variant = tuple[dict[str, Value], frozenset[str]]  # build arguments, named contexts
 
 
 class SourceRecord(NamedTuple):
@@ -53,7 +53,12 @@ def _relative(path: Path, root: Path) -> str:
     return rel if rel is not None else path.as_posix()
 
 
-def _error_facts(display: str, message: str, line: int = 1, column: int = 1, kind: str = DOCKERFILE) -> FileFacts:
+def reparse(text: str, record: SourceRecord) -> FileFacts:
+    """Parse new text of a file the way the run read it (`fix` verifies its edits with it)."""
+    return KINDS.reparse(text, record.kind, record.path)
+
+
+def _error_facts(display: str, kind: str, message: str, line: int = 1, column: int = 1) -> FileFacts:
     facts = FileFacts(path=display, text="", index=TextIndex(""), kind=kind)
     facts.errors.append((Span(line, column, line, column, 0, 0), message))
     return facts
@@ -63,10 +68,10 @@ def _load(display: str, kind: str, load: Loader) -> source_text.SourceText | Fil
     try:
         return load()
     except source_text.DecodeError as exc:
-        return _error_facts(display, str(exc), exc.line, exc.column, kind)
+        return _error_facts(display, kind, str(exc), exc.line, exc.column)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
-        return _error_facts(display, f"cannot read file: {reason}", kind=kind)
+        return _error_facts(display, kind, f"cannot read file: {reason}")
 
 
 class _Run:
@@ -78,15 +83,8 @@ class _Run:
         self.cwd = Path(os.getcwd()).absolute()
         self.seen: set[tuple[str, Path]] = set()
         self.reported: set[tuple[str, int, int, str, str]] = set()
-        self.builds: dict[Path, list[Variant]] = {}
-        self._shell: dict[str, Value] | None = None
-
-    def shell(self) -> dict[str, Value]:
-        if self._shell is None:
-            from pinlint.sources.compose import shell_environment
-
-            self._shell = shell_environment()
-        return self._shell
+        self.pending: dict[tuple[str, Path], list[object]] = {}  # per-context kinds: contexts named so far
+        self.parsers = ParseRun()
 
     def lint(self, facts: FileFacts, path: Path) -> None:
         codes = self.selection.for_file(_relative(path, self.config.root))
@@ -101,54 +99,35 @@ class _Run:
         self.outcome.intents.extend(PinIntent(d.use) for d in fresh if d.fixable and d.use is not None)
         self.outcome.facts.append(facts)
 
-    def compose(self, source: SourceFile, load: Loader, inherited: Mapping[str, Value] | None = None) -> None:
-        """Check a Compose file; `inherited` are the variables of the file that includes or
-        extends it, which win over its own `.env`."""
-        from pinlint.sources.compose import parse_compose, project_environment
-
-        key = (COMPOSE, Path(os.path.realpath(source.path)))
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        loaded = _load(source.display, COMPOSE, load)
+    def check(self, source: SourceFile, load: Loader, contexts: list[object]) -> None:
+        """Read, parse and lint one file; follow the files it names."""
+        kind = KINDS[source.kind]
+        if not kind.per_context:
+            key = (kind.name, Path(os.path.realpath(source.path)))
+            if key in self.seen:
+                return
+            self.seen.add(key)
+        loaded = _load(source.display, kind.name, load)
         if isinstance(loaded, FileFacts):
             self.outcome.result.files_checked += 1
             self.lint(loaded, source.path)
             return
-        self.outcome.sources[source.display] = SourceRecord(source.path, COMPOSE, loaded.text, loaded.bom)
-        location = source.path if source.display != "-" else None
-        directory = source.path.absolute().parent
-        env = project_environment(directory, self.shell())
-        if inherited is not None:
-            env = {**env, **inherited}
-        result = parse_compose(loaded.text, source.display, location, env)
-        if not result.is_compose and not result.facts.errors:
+        self.outcome.sources[source.display] = SourceRecord(source.path, kind.name, loaded.text, loaded.bom)
+        parsed = KINDS.module(kind.name).parse(loaded.text, source.path, source.display, contexts, self.parsers)
+        if not parsed.checked:
             return
         self.outcome.result.files_checked += 1
-        self.lint(result.facts, source.path)
-        for build in result.builds:
-            self.builds.setdefault(build.dockerfile.resolve(), []).append((dict(build.args), build.contexts))
-        for related, variables in result.related:
-            shown = SourceFile(related, display_path(related, self.cwd), COMPOSE)
-            self.compose(shown, functools.partial(source_text.read, related), variables)
+        for facts in parsed.facts:
+            self.lint(facts, source.path)
+        for follow in parsed.follows:
+            self.follow(follow)
 
-    def dockerfile(self, source: SourceFile, load: Loader, variants: list[Variant]) -> None:
-        loaded = _load(source.display, DOCKERFILE, load)
-        self.outcome.result.files_checked += 1
-        if isinstance(loaded, FileFacts):
-            self.lint(loaded, source.path)
+    def follow(self, follow: Follow) -> None:
+        if KINDS[follow.kind].per_context:
+            self.pending.setdefault((follow.kind, follow.path.resolve()), []).append(follow.context)
             return
-        self.outcome.sources[source.display] = SourceRecord(source.path, DOCKERFILE, loaded.text, loaded.bom)
-        for args, contexts in variants or [({}, frozenset())]:
-            self.lint(parse_dockerfile(loaded.text, source.display, args, contexts), source.path)
-
-
-def _distinct(variants: list[Variant]) -> list[Variant]:
-    """Build variants with the same argument values and contexts once each, in first-seen order."""
-    seen: dict[tuple[tuple[tuple[str, str], ...], frozenset[str]], Variant] = {}
-    for args, contexts in variants:
-        seen.setdefault((tuple(sorted((k, v.text) for k, v in args.items())), contexts), (args, contexts))
-    return list(seen.values())
+        shown = SourceFile(follow.path, display_path(follow.path, self.cwd), follow.kind)
+        self.check(shown, functools.partial(source_text.read, follow.path), [follow.context])
 
 
 def check_files(
@@ -157,19 +136,21 @@ def check_files(
     selection: engine.Selection,
     lock: Mapping[str, str] | None = None,
 ) -> CheckOutcome:
-    """Check every file; `lock` (canonical name:tag → digest) feeds PIN008."""
+    """Check every file, kind by kind in the registry's order; `lock` (canonical name:tag →
+    digest) feeds PIN008."""
     run = _Run(config, selection, lock)
-    dockerfiles: list[tuple[SourceFile, Loader]] = []
+    by_kind: dict[str, list[tuple[SourceFile, Loader]]] = {}
     for source, load in items:
-        if source.kind == COMPOSE:
-            run.compose(source, load)
-        else:
-            dockerfiles.append((source, load))
-    for source, load in dockerfiles:
-        variants = run.builds.pop(source.path.resolve(), []) if source.display != "-" else []
-        run.dockerfile(source, load, _distinct(variants))
-    for path, variants in run.builds.items():  # built by a Compose file, not found by discovery
-        shown = SourceFile(path, display_path(path, run.cwd), DOCKERFILE)
-        run.dockerfile(shown, functools.partial(source_text.read, path), _distinct(variants))
+        by_kind.setdefault(source.kind, []).append((source, load))
+    for kind in KINDS.kinds:
+        for source, load in by_kind.get(kind.name, []):
+            named = kind.per_context and source.display != "-"
+            contexts = run.pending.pop((kind.name, source.path.resolve()), []) if named else []
+            run.check(source, load, contexts)
+        for (pending_kind, path), contexts in list(run.pending.items()):
+            if pending_kind == kind.name:  # named by another file, not found by discovery
+                del run.pending[(pending_kind, path)]
+                shown = SourceFile(path, display_path(path, run.cwd), kind.name)
+                run.check(shown, functools.partial(source_text.read, path), contexts)
     run.outcome.result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
     return run.outcome

@@ -1,10 +1,8 @@
 """Compose source: every image reference of a Compose file, with spans, interpolated as Compose does.
 
-YAML is read with PyYAML's composer only: scalars stay the text written in the file (no YAML
-1.1 coercion), every node keeps its position, aliases share their anchor's node (so a scalar
-used by many services is reported once, at its own position, and alias bombs cost nothing),
-and custom tags such as `!reset`/`!override` need no constructor. `<<` merge keys are applied
-here.
+YAML is read through `pinlint.sources.yaml`: scalars as written, positions kept, aliases
+sharing their anchor's node (a scalar used by many services is reported once, at its own
+position), `<<` merge keys applied, `!reset`/`!override` tags without constructors.
 
 Image-bearing fields: `services.*.image` (unless the service also has `build`, where `image`
 names the output), `build.additional_contexts` `docker-image://…`, `build.cache_from`,
@@ -19,20 +17,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
+from pinlint.model import FileFacts, ImageUse, MappedText, Span
 from pinlint.sources.expand import SENTINEL, Value, literal
 from pinlint.sources.interpolate import TemplateError, interpolate, parse_env_file
+from pinlint.sources.registry import COMPOSE, DOCKERFILE, Follow, Parsed, ParseRun
 from pinlint.sources.uses import image_use
+from pinlint.sources.yaml import YamlReader, duplicate_key, hash_comments, pyyaml
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
 _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
-_COMMENT = re.compile(r"(?:^|\s)#(.*)$")
-_MAX_MERGE_DEPTH = 64
 
 
 class BuildTarget(NamedTuple):
@@ -54,12 +52,6 @@ class ComposeResult:
     is_compose: bool = True
 
 
-def _yaml() -> Any:
-    import yaml
-
-    return yaml
-
-
 def shell_environment() -> dict[str, Value]:
     return {k: literal(v) for k, v in os.environ.items()}
 
@@ -77,84 +69,26 @@ def project_environment(directory: Path, shell: Mapping[str, Value]) -> dict[str
     return variables
 
 
-class ComposeParser:
+class ComposeParser(YamlReader):
     def __init__(self, text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> None:
-        self.text = text
+        super().__init__(text)
         self.display = display
         self.location = location
         self.directory = location.parent if location is not None else Path.cwd()
         self.env = env
-        self.index = TextIndex(text)
         self.result = ComposeResult(FileFacts(display, text, self.index, kind="compose"))
         self.facts = self.result.facts
         self._seen_nodes: set[int] = set()
-        self._merged: dict[int, list[tuple[Any, Any]]] = {}
 
     # -- YAML helpers ----------------------------------------------------------------------
 
     def _error(self, message: str, start: int, end: int | None = None) -> None:
         self.facts.errors.append((self.index.span(start, start if end is None else end), message))
 
-    def _mapping(self, node: Any, depth: int = 0) -> list[tuple[Any, Any]]:
-        """(key node, value node) pairs of a mapping with `<<` merges applied (own keys win)."""
-        yaml = _yaml()
-        if not isinstance(node, yaml.MappingNode):
-            return []
-        cached = self._merged.get(id(node))
-        if cached is not None:
-            return cached
-        if depth > _MAX_MERGE_DEPTH:
-            return []
-        own: list[tuple[Any, Any]] = []
-        inherited: list[tuple[Any, Any]] = []
-        for key, value in node.value:
-            if key.tag == "tag:yaml.org,2002:merge":
-                sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
-                for source in sources:
-                    inherited.extend(self._mapping(source, depth + 1))
-            else:
-                own.append((key, value))
-        names = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
-        merged = list(own)
-        for key, value in inherited:
-            if isinstance(key, yaml.ScalarNode) and key.value not in names:
-                names.add(key.value)
-                merged.append((key, value))
-        self._merged[id(node)] = merged
-        return merged
-
-    def _get(self, node: Any, name: str) -> Any:
-        for key, value in self._mapping(node):
-            if getattr(key, "value", None) == name:
-                return value
-        return None
-
-    def _is_scalar(self, node: Any) -> bool:
-        yaml = _yaml()
-        return isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null" and node.value != ""
-
-    def _scalar_text(self, node: Any) -> tuple[MappedText, int, int]:
-        """The scalar's value with source offsets when it maps 1:1 to the source, and its bounds."""
-        value: str = node.value
-        start, end = node.start_mark.index, node.end_mark.index
-        text = self.text
-        if node.style in ('"', "'"):
-            inner_end = end - 1
-            if text[inner_end : inner_end + 1] == node.style and text[inner_end - len(value) : inner_end] == value:
-                begin = inner_end - len(value)
-                return literal(value, begin), begin, inner_end
-            quote_start = text.find(node.style, start, inner_end)
-            if text[inner_end : inner_end + 1] == node.style and quote_start >= 0:
-                return literal(value), quote_start + 1, inner_end  # escapes: inside the quotes, not 1:1
-            return literal(value), start, end
-        if not node.style and text[end - len(value) : end] == value:
-            return literal(value, end - len(value)), end - len(value), end
-        return literal(value), start, end
-
     # -- reading -----------------------------------------------------------------------------
 
     def parse(self) -> ComposeResult:
-        yaml = _yaml()
+        yaml = pyyaml()
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
             documents = list(yaml.compose_all(self.text, Loader=loader))
@@ -168,7 +102,7 @@ class ComposeParser:
             reason = "nesting too deep" if isinstance(exc, RecursionError) else str(exc).splitlines()[0]
             self._error(f"invalid YAML: {reason}", 0)
             return self.result
-        self._collect_comments()
+        self.facts.comments.extend(hash_comments(self.text))
         documents = [d for d in documents if d is not None]
         if not documents:
             self.result.is_compose = False
@@ -179,7 +113,7 @@ class ComposeParser:
             )
             return self.result
         root = documents[0]
-        duplicate = _duplicate_key(root)
+        duplicate = duplicate_key(root)
         if duplicate is not None:
             key, first_line = duplicate
             message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
@@ -188,7 +122,7 @@ class ComposeParser:
         if not isinstance(root, yaml.MappingNode):
             self._error("a Compose file must be a mapping at the top level", root.start_mark.index)
             return self.result
-        services = self._get(root, "services")
+        services = self.get(root, "services")
         if services is None:
             services = root if self._looks_legacy(root) else None
             if services is None:
@@ -198,67 +132,59 @@ class ComposeParser:
             if not (isinstance(services, yaml.ScalarNode) and services.tag == "tag:yaml.org,2002:null"):
                 self._error("'services' must be a mapping", services.start_mark.index)
             return self.result
-        for _, service in self._mapping(services):
+        for _, service in self.mapping(services):
             self._service(service)
         self._includes(root)
         return self.result
 
     def _looks_legacy(self, root: Any) -> bool:
-        pairs = self._mapping(root)
+        pairs = self.mapping(root)
         if not pairs or any(getattr(k, "value", "") == "version" for k, _ in pairs):
             return False
         keys = ("image", "build", "extends")
-        return all(any(self._get(value, key) is not None for key in keys) for _, value in pairs)
-
-    def _collect_comments(self) -> None:
-        for number, line in enumerate(self.text.split("\n"), start=1):
-            if "#" not in line:
-                continue
-            match = _COMMENT.search(line)
-            if match is not None and "pinlint" in match.group(1):
-                self.facts.comments.append((number, match.group(1)))
+        return all(any(self.get(value, key) is not None for key in keys) for _, value in pairs)
 
     def _service(self, service: Any) -> None:
-        yaml = _yaml()
+        yaml = pyyaml()
         if not isinstance(service, yaml.MappingNode):
             return
-        build = self._get(service, "build")
-        image = self._get(service, "image")
+        build = self.get(service, "build")
+        image = self.get(service, "image")
         has_build = build is not None and not (isinstance(build, yaml.ScalarNode) and build.tag in ("!reset",))
         if image is not None and not has_build:
             self._image("compose-image", image)
         if has_build:
             self._build(build)
-        volumes = self._get(service, "volumes")
+        volumes = self.get(service, "volumes")
         if isinstance(volumes, yaml.SequenceNode):
             for volume in volumes.value:
-                kind = self._get(volume, "type")
+                kind = self.get(volume, "type")
                 if kind is not None and getattr(kind, "value", None) == "image":
-                    source = self._get(volume, "source")
+                    source = self.get(volume, "source")
                     if source is not None:
                         self._image("compose-volume-image", source)
-        hooks = self._get(service, "pre_start")
+        hooks = self.get(service, "pre_start")
         if isinstance(hooks, yaml.SequenceNode):
             for hook in hooks.value:
-                hook_image = self._get(hook, "image")
+                hook_image = self.get(hook, "image")
                 if hook_image is not None:
                     self._image("compose-hook-image", hook_image)
-        extends = self._get(service, "extends")
+        extends = self.get(service, "extends")
         if extends is not None:
-            other = self._get(extends, "file")
-            if other is not None and self._is_scalar(other):
+            other = self.get(extends, "file")
+            if other is not None and self.is_scalar(other):
                 self._related(other, "extends")  # compose-go reads it with this project's variables
 
     def _includes(self, root: Any) -> None:
-        yaml = _yaml()
-        include = self._get(root, "include")
+        yaml = pyyaml()
+        include = self.get(root, "include")
         if not isinstance(include, yaml.SequenceNode):
             return
         for entry in include.value:
             if isinstance(entry, yaml.ScalarNode):
                 self._related(entry, "include")
                 continue
-            paths = self._get(entry, "path")
+            paths = self.get(entry, "path")
             if isinstance(paths, yaml.SequenceNode):
                 for path in paths.value:
                     self._related(path, "include")
@@ -266,7 +192,7 @@ class ComposeParser:
                 self._related(paths, "include")
 
     def _interpolated(self, node: Any) -> tuple[Value | None, int, int]:
-        raw, start, end = self._scalar_text(node)
+        raw, start, end = self.scalar_text(node)
         try:
             result = interpolate(raw, self.env)
         except TemplateError as exc:
@@ -278,7 +204,7 @@ class ComposeParser:
 
     def _related(self, node: Any, field_name: str) -> None:
         """Another Compose file to read; it sees this file's variables (over its own `.env`)."""
-        if not self._is_scalar(node):
+        if not self.is_scalar(node):
             return
         value, start, end = self._interpolated(node)
         if value is None or _URL_CONTEXT.match(value.text):
@@ -292,10 +218,10 @@ class ComposeParser:
     # -- images --------------------------------------------------------------------------
 
     def _image(self, kind: str, node: Any, prefix: str = "") -> None:
-        if not self._is_scalar(node) or id(node) in self._seen_nodes:
+        if not self.is_scalar(node) or id(node) in self._seen_nodes:
             return
         self._seen_nodes.add(id(node))
-        raw, start, end = self._scalar_text(node)
+        raw, start, end = self.scalar_text(node)
         if prefix:
             if not raw.text.startswith(prefix):
                 return
@@ -331,25 +257,25 @@ class ComposeParser:
     # -- build -----------------------------------------------------------------------------
 
     def _build(self, build: Any) -> None:
-        yaml = _yaml()
+        yaml = pyyaml()
         if isinstance(build, yaml.ScalarNode):
             context_node, dockerfile_node, inline, args_node = build, None, None, None
         elif isinstance(build, yaml.MappingNode):
-            context_node = self._get(build, "context")
-            dockerfile_node = self._get(build, "dockerfile")
-            inline = self._get(build, "dockerfile_inline")
-            args_node = self._get(build, "args")
-            self._additional_contexts(self._get(build, "additional_contexts"))
-            self._cache_from(self._get(build, "cache_from"))
+            context_node = self.get(build, "context")
+            dockerfile_node = self.get(build, "dockerfile")
+            inline = self.get(build, "dockerfile_inline")
+            args_node = self.get(build, "args")
+            self._additional_contexts(self.get(build, "additional_contexts"))
+            self._cache_from(self.get(build, "cache_from"))
         else:
             return
         args = self._build_args(args_node)
         origin = self.index.span(build.start_mark.index, build.start_mark.index)
-        if inline is not None and self._is_scalar(inline):
+        if inline is not None and self.is_scalar(inline):
             self._inline_dockerfile(inline, args, self._context_names(build))
             return
         context = "."
-        if context_node is not None and self._is_scalar(context_node):
+        if context_node is not None and self.is_scalar(context_node):
             value, _, _ = self._interpolated(context_node)
             if value is None:
                 return
@@ -358,7 +284,7 @@ class ComposeParser:
             return  # a remote context cannot be read offline
         context_dir = self.directory / context
         dockerfile = "Dockerfile"
-        if dockerfile_node is not None and self._is_scalar(dockerfile_node):
+        if dockerfile_node is not None and self.is_scalar(dockerfile_node):
             value, start, _ = self._interpolated(dockerfile_node)
             if value is None:
                 return
@@ -372,19 +298,19 @@ class ComposeParser:
         self.result.builds.append(BuildTarget(path, args, origin, self._context_names(build)))
 
     def _context_names(self, build: Any) -> frozenset[str]:
-        yaml = _yaml()
-        node = self._get(build, "additional_contexts") if isinstance(build, yaml.MappingNode) else None
+        yaml = pyyaml()
+        node = self.get(build, "additional_contexts") if isinstance(build, yaml.MappingNode) else None
         if isinstance(node, yaml.MappingNode):
-            return frozenset(str(getattr(k, "value", "")) for k, _ in self._mapping(node))
+            return frozenset(str(getattr(k, "value", "")) for k, _ in self.mapping(node))
         if isinstance(node, yaml.SequenceNode):
-            return frozenset(str(item.value).partition("=")[0] for item in node.value if self._is_scalar(item))
+            return frozenset(str(item.value).partition("=")[0] for item in node.value if self.is_scalar(item))
         return frozenset()
 
     def _build_args(self, node: Any) -> dict[str, Value]:
-        yaml = _yaml()
+        yaml = pyyaml()
         args: dict[str, Value] = {}
         if isinstance(node, yaml.MappingNode):
-            for key, value in self._mapping(node):
+            for key, value in self.mapping(node):
                 name = getattr(key, "value", None)
                 if not isinstance(name, str):
                     continue
@@ -410,18 +336,18 @@ class ComposeParser:
 
     def _entries(self, node: Any) -> Iterator[Any]:
         """Value nodes of a map, or items of a `NAME=VALUE` list (with the name stripped later)."""
-        yaml = _yaml()
+        yaml = pyyaml()
         if isinstance(node, yaml.MappingNode):
-            for _, value in self._mapping(node):
+            for _, value in self.mapping(node):
                 yield value
         elif isinstance(node, yaml.SequenceNode):
             yield from node.value
 
     def _additional_contexts(self, node: Any) -> None:
-        yaml = _yaml()
+        yaml = pyyaml()
         is_list = isinstance(node, yaml.SequenceNode)
         for value in self._entries(node):
-            if not self._is_scalar(value):
+            if not self.is_scalar(value):
                 continue
             text: str = value.value
             if is_list:
@@ -435,11 +361,11 @@ class ComposeParser:
                 self._image("compose-context", value, prefix="docker-image://")
 
     def _cache_from(self, node: Any) -> None:
-        yaml = _yaml()
+        yaml = pyyaml()
         if not isinstance(node, yaml.SequenceNode):
             return
         for item in node.value:
-            if not self._is_scalar(item):
+            if not self.is_scalar(item):
                 continue
             text: str = item.value
             if "=" not in text:
@@ -453,7 +379,7 @@ class ComposeParser:
     def _cache_ref(self, node: Any, cut: int, length: int) -> None:
         if id(node) in self._seen_nodes:
             return
-        raw, _, _ = self._scalar_text(node)
+        raw, _, _ = self.scalar_text(node)
         piece = MappedText(raw.text[cut : cut + length], raw.offsets[cut : cut + length])
         self._seen_nodes.add(id(node))
         self._use_from_mapped("compose-cache-from", piece)
@@ -466,7 +392,7 @@ class ComposeParser:
     def _inline_dockerfile(self, node: Any, args: Mapping[str, Value], contexts: frozenset[str]) -> None:
         from pinlint.sources.dockerfile import parse_dockerfile
 
-        mapped = self._block_text(node)
+        mapped = self.block_text(node)
         try:
             result = interpolate(mapped, self.env, keep_missing=True)
         except TemplateError as exc:
@@ -518,62 +444,28 @@ class ComposeParser:
             digest_span=self._remap_span(body, use.digest_span),
         )
 
-    def _block_text(self, node: Any) -> MappedText:
-        """A block scalar's value with the source offset of each character, aligned greedily with
-        the source (indentation, line folding and CR characters skipped); -1 where it cannot be."""
-        value: str = node.value
-        if node.style not in ("|", ">"):
-            mapped, start, end = self._scalar_text(node)
-            if any(offset >= 0 for offset in mapped.offsets) or not value:
-                return mapped
-            return _align(value, self.text, start, end)  # folded plain or escaped quoted scalar
-        line_end = self.text.find("\n", node.start_mark.index)
-        if line_end < 0:
-            return literal(value)
-        return _align(value, self.text, line_end + 1, node.end_mark.index)
-
-
-def _duplicate_key(root: Any) -> tuple[Any, int] | None:
-    """The first key defined twice in one mapping (go-yaml, and so Compose, rejects the file)."""
-    yaml = _yaml()
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            lines: dict[str, int] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                    if key.value in lines:
-                        return key, lines[key.value]
-                    lines[key.value] = key.start_mark.line + 1
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return None
-
-
-def _align(value: str, text: str, start: int, end: int) -> MappedText:
-    """Map each character of `value` to the next equal character of text[start:end]; white space
-    in the source that the value does not have (indentation, CR, folded line ends) is skipped."""
-    offsets: list[int] = []
-    j = start
-    for ch in value:
-        while j < end and text[j] != ch and text[j] in " \t\r\n":
-            j += 1
-        if j < end and text[j] == ch:
-            offsets.append(j)
-            j += 1
-        elif ch in " \n" and j < end:
-            offsets.append(-1)  # a folded line end: no single source character
-        else:
-            offsets.append(-1)
-    return MappedText(value, tuple(offsets))
-
 
 def parse_compose(text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> ComposeResult:
     """Parse a Compose file's text. Never raises on bad input: errors go to `facts.errors`."""
     return ComposeParser(text, display, location, env).parse()
+
+
+def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: ParseRun) -> Parsed:
+    """The source registry's entry. A file another Compose file includes or extends is read with
+    that file's variables (`contexts`), which win over its own `.env`; the Dockerfiles it builds
+    and the Compose files it names are followed."""
+    from pinlint.sources.dockerfile import BuildVariant
+
+    env = project_environment(path.absolute().parent, run.memo("compose.shell", shell_environment))
+    for inherited in contexts[:1]:
+        if isinstance(inherited, Mapping):
+            env = {**env, **inherited}
+    result = parse_compose(text, display, path if display != "-" else None, env)
+    follows = [Follow(b.dockerfile, DOCKERFILE, BuildVariant(dict(b.args), b.contexts)) for b in result.builds]
+    follows += [Follow(other, COMPOSE, variables) for other, variables in result.related]
+    return Parsed([result.facts], follows, checked=result.is_compose or bool(result.facts.errors))
+
+
+def reparse(text: str, path: Path) -> FileFacts:
+    env = project_environment(path.absolute().parent, shell_environment())
+    return parse_compose(text, str(path), path, env).facts

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
 
 from pinlint.model import FileFacts, Heredoc, Instruction, MappedText, Span, TextIndex, Word
 from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, expand, literal
+from pinlint.sources.registry import Parsed, ParseRun
 from pinlint.sources.uses import image_use
 
 KNOWN_INSTRUCTIONS = frozenset(
@@ -596,3 +599,30 @@ def parse_dockerfile(
     `build_args` are `--build-arg` values; `contexts` are named build contexts (`--build-context`,
     Compose `additional_contexts`), which replace a stage or image of the same name."""
     return DockerfileParser(text, path, build_args, contexts).parse()
+
+
+class BuildVariant(NamedTuple):
+    """How another file builds a Dockerfile: build argument values and named build contexts."""
+
+    args: Mapping[str, Value]
+    contexts: frozenset[str] = frozenset()
+
+
+def _distinct(variants: Sequence[BuildVariant]) -> list[BuildVariant]:
+    """Build variants with the same argument values and contexts once each, in first-seen order."""
+    seen: dict[tuple[tuple[tuple[str, str], ...], frozenset[str]], BuildVariant] = {}
+    for variant in variants:
+        key = (tuple(sorted((k, v.text) for k, v in variant.args.items())), variant.contexts)
+        seen.setdefault(key, variant)
+    return list(seen.values())
+
+
+def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: ParseRun) -> Parsed:
+    """The source registry's entry: the file once per distinct way it is built (`contexts`:
+    BuildVariants from the files that build it), or once without build arguments."""
+    variants = _distinct([c for c in contexts if isinstance(c, BuildVariant)]) or [BuildVariant({})]
+    return Parsed([parse_dockerfile(text, display, v.args, v.contexts) for v in variants])
+
+
+def reparse(text: str, path: Path) -> FileFacts:
+    return parse_dockerfile(text, str(path))
