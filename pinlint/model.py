@@ -230,7 +230,7 @@ class FileFacts:
         self.path = path
         self.text = text
         self.index = index
-        self.kind = kind  # or "compose": decides how suppression comments apply
+        self.kind = kind  # a source kind (pinlint.sources.registry): how suppression comments apply
         self.images: list[ImageUse] = []
         self.instructions: list[Instruction] = []
         self.errors: list[tuple[Span, str]] = []  # become PIN900
