@@ -1,5 +1,5 @@
 """pinlint.shell: words and their offsets, commands, pipelines, nesting, wrappers, options,
-exec-form JSON, and the promise never to raise on any input."""
+and the promise never to raise on any input. (Exec-form JSON is tests/test_arguments.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pinlint.shell import (
     interpreter_invocation,
     is_commit_sha,
     parse_args,
-    parse_json_array,
     parse_script,
     shell_words,
     subcommand,
@@ -346,34 +345,6 @@ def test_is_commit_sha() -> None:
     assert not is_commit_sha("0123456789abcdef0123456789abcdef0123456g")
 
 
-# -- JSON -----------------------------------------------------------------------------------
-
-
-def test_parse_json_array_offsets() -> None:
-    text = '[ "/bin/sh", "-c", "echo \\"hi\\" \\u00e9\\n" ]'
-    strings = parse_json_array(text)
-    assert strings is not None
-    assert [s.value for s in strings] == ["/bin/sh", "-c", 'echo "hi" é\n']
-    assert [text[s.start : s.end] for s in strings] == ['"/bin/sh"', '"-c"', '"echo \\"hi\\" \\u00e9\\n"']
-    script = strings[2]
-    assert len(script.offsets) == len(script.value) + 1
-    start = script.value.index("hi")
-    assert text[script.offsets[start] : script.offsets[start + 2]] == "hi"
-    quote = script.value.index('"')
-    assert text[script.offsets[quote] : script.offsets[quote + 1]] == '\\"'
-
-
-@pytest.mark.parametrize("text", ["", "[", '["a",]', '["a" "b"]', '["a", 1]', '{"a": 1}', '["a"] x', '["\\x"]'])
-def test_parse_json_array_rejects(text: str) -> None:
-    assert parse_json_array(text) is None
-
-
-def test_parse_json_array_surrogates_and_empty() -> None:
-    assert parse_json_array("[]") == ()
-    strings = parse_json_array('["\\ud83d\\ude00"]')
-    assert strings is not None and strings[0].value == "\U0001f600"
-
-
 # -- never raises ---------------------------------------------------------------------------
 
 ODD_INPUTS = [
@@ -435,4 +406,26 @@ def test_random_inputs_never_raise() -> None:
             for word in (*command.words, *command.assignments):
                 assert 0 <= word.start <= word.end <= len(text), text
         shell_words(text)
-        parse_json_array(text)
+
+
+# -- no assert as control flow (it vanishes under `python -O`) -------------------------------
+
+
+def test_no_assertion_used_as_control_flow() -> None:
+    import ast
+    from pathlib import Path
+
+    import pinlint
+
+    package = Path(pinlint.__file__).parent
+    catches, asserts = [], []
+    for path in sorted(package.rglob("*.py")):
+        where = str(path.relative_to(package))
+        strict = path.parent.name == "shell" or path.name in ("model.py", "arguments.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ExceptHandler) and node.type and "AssertionError" in ast.unparse(node.type):
+                catches.append(f"{where}:{node.lineno}")
+            if isinstance(node, ast.Assert) and strict:
+                asserts.append(f"{where}:{node.lineno}")
+    assert catches == [], "AssertionError caught as control flow"
+    assert asserts == [], "assert in the shell reader or the model"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pinlint.model import Instruction, Severity
+from pinlint.model import Severity
 from pinlint.rules._shell import script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, interpreter_invocation
+from pinlint.shell import Command, RunScripts, ShellWord, interpreter_invocation
 
 CODE = "PIN103"
 NAME = "pipe-to-shell"
@@ -15,7 +15,7 @@ SEVERITY = Severity.WARNING
 DEFAULT_ENABLED = True
 FIX = None
 SUMMARY = "Output of curl or wget is run by a shell or interpreter without being verified"
-TARGET = "instruction"
+TARGET = "run"
 
 DOWNLOADERS = frozenset({"curl", "wget"})
 
@@ -79,5 +79,5 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
             yield command.argv[0], f"Output of '{tool}' is run by '{runner}'"
 
 
-def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    yield from script_findings(item, findings)
+def check(run: RunScripts, ctx: RuleContext) -> Iterator[Finding]:
+    yield from script_findings(run, findings)
