@@ -258,6 +258,28 @@ def test_unterminated_heredoc_takes_the_rest() -> None:
         ("perl -e 'print 1'", False, "print 1", None),
         ("node --eval 'x()'", False, "x()", None),
         ("node -r dotenv/config -", True, None, "-"),
+        # the program from stdin, with arguments after it (issue 13)
+        ("php -- --install-dir=/usr/local/bin --filename=composer", True, None, None),
+        ("php -d allow_url_fopen=On -- --quiet", True, None, None),
+        ("php7 -- --install-dir=/usr/bin", True, None, None),
+        ("php8.2", True, None, None),
+        ("python - --user", True, None, "-"),
+        ("python3 -u - --break-system-packages", True, None, "-"),
+        ("python3 /dev/stdin --version 1.2", True, None, "/dev/stdin"),
+        ("bash /dev/stdin --channel 8.0 --install-dir /opt/dotnet", True, None, "/dev/stdin"),
+        ("sh /proc/self/fd/0 -y", True, None, "/proc/self/fd/0"),
+        ("sh -s -- -y", True, None, None),
+        ("bash -s --", True, None, None),
+        ("bash -s stable", True, None, None),
+        ("perl5 - --quiet", True, None, "-"),
+        # … and the forms where it does not
+        ("php composer-setup.php -- --quiet", False, None, "composer-setup.php"),
+        ("php -f composer-setup.php -- --quiet", False, None, "composer-setup.php"),
+        ("php -fcomposer-setup.php", False, None, "composer-setup.php"),
+        ("php -r 'copy(\"x\", \"y\");'", False, 'copy("x", "y");', None),
+        ("php -R 'echo $argn;'", False, "echo $argn;", None),
+        ("bash -- install.sh --flag", False, None, "install.sh"),
+        ("python3 - <<< x", True, None, "-"),
     ],
 )
 def test_interpreter_invocation(text: str, stdin: bool, code: str | None, script: str | None) -> None:
@@ -272,6 +294,8 @@ def test_interpreter_invocation(text: str, stdin: bool, code: str | None, script
 def test_non_interpreters() -> None:
     assert interpreter_invocation(parse_script("cat x")[0].argv) is None
     assert interpreter_invocation(()) is None
+    for name in ("phpize", "php-fpm", "php-config", "rubocop", "perlbrew", "pythonista", "nodemon"):
+        assert interpreter_invocation(parse_script(f"{name} -")[0].argv) is None, name
 
 
 @pytest.mark.parametrize(
@@ -285,6 +309,8 @@ def test_non_interpreters() -> None:
         ("python3 <<EOF", "x\n", False),
         ("cat <<EOF", "x\n", False),
         ("bash -c 'echo' <<EOF", "x\n", False),
+        ("bash /dev/stdin arg <<EOF", "x\n", True),
+        ("php -- arg <<EOF", "x\n", False),
     ],
 )
 def test_heredoc_runs_as_shell(text: str, body: str, expected: bool) -> None:

@@ -188,6 +188,27 @@ def test_pin102_git_problem(url: str, checksum: str | None, message: str | None)
         ("$(curl -s https://x/cmd)", ["curl"], "Output of 'curl' is run as a command"),
         ("bash -c 'curl -s https://x | sh'", ["curl"], "Output of 'curl' is piped into 'sh'"),
         ("busybox wget -O- https://x | busybox sh", ["wget"], "Output of 'wget' is piped into 'sh'"),
+        # interpreters reading the program from stdin, with arguments for it (issue 13)
+        (
+            "curl -sS https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin --filename=composer",
+            ["curl"],
+            "Output of 'curl' is piped into 'php'",
+        ),
+        ("curl -sS https://getcomposer.org/installer | php7 -- --install-dir=/usr/bin", ["curl"], "Output of 'curl' is piped into 'php7'"),  # noqa: E501
+        ("curl -sS https://getcomposer.org/installer | php7.4", ["curl"], "Output of 'curl' is piped into 'php7.4'"),
+        ("curl https://bootstrap.pypa.io/get-pip.py | python - --user", ["curl"], "Output of 'curl' is piped into 'python'"),  # noqa: E501
+        ("curl -sSf https://sh.rustup.rs | sh -s -- -y", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("curl -o- -L https://yarnpkg.com/install.sh | bash -s --", ["curl"], "Output of 'curl' is piped into 'bash'"),
+        ("curl -sSL https://get.rvm.io | bash -s stable", ["curl"], "Output of 'curl' is piped into 'bash'"),
+        ("curl -sSL https://dot.net/v1/dotnet-install.sh | bash /dev/stdin --channel 8.0", ["curl"], "Output of 'curl' is piped into 'bash'"),  # noqa: E501
+        ("wget -nv -O- https://download.calibre-ebook.com/linux-installer.sh | sh /dev/stdin", ["wget"], "Output of 'wget' is piped into 'sh'"),  # noqa: E501
+        ("curl -sS https://x/get.py | python3 /dev/stdin --break-system-packages", ["curl"], "Output of 'curl' is piped into 'python3'"),  # noqa: E501
+        # where the download goes: stdout, unless a file is named for every URL
+        ("curl -sSLo- https://x | sh", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("curl -s -o /dev/stdout https://x | sh", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("curl -o /tmp/a https://x/a https://x/i.sh | sh", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("wget --quiet https://get.symfony.com/cli/installer -O - | bash", ["wget"], "Output of 'wget' is piped into 'bash'"),  # noqa: E501
+        ("wget --output-document=- https://x | sh", ["wget"], "Output of 'wget' is piped into 'sh'"),
     ],
 )
 def test_pin103_reports(text: str, words: list[str], message: str) -> None:
@@ -212,6 +233,19 @@ def test_pin103_reports(text: str, words: list[str], message: str) -> None:
         "echo 'curl -s https://x | sh' > /usr/local/bin/update",
         "command -v curl | sh",
         "wget https://x/i.sh && bash i.sh",
+        "curl -s https://x/composer-setup.php | php -r 'echo 1;' -- --quiet",
+        "curl -s https://x/lines | php -R 'echo strtoupper($argn);'",
+        "curl -s https://x/data | php -f local.php -- --input=-",
+        "curl -s https://x | phpize",
+        "curl -s https://x | bash -- /tmp/local.sh --flag",
+        # the download is saved to a file: nothing reaches the pipe
+        "curl -fsSL -o /usr/local/bin/drush https://github.com/drush-ops/drush/releases/download/8.4.12/drush.phar | bash",  # noqa: E501
+        "curl -fsSLO https://x/i.sh | sh",
+        "curl --remote-name-all https://x/a.sh https://x/b.sh | sh",
+        "curl -o /tmp/a https://x/a -o /tmp/b https://x/b | sh",
+        "wget https://x/i.sh | sh",
+        "wget -q -O /tmp/i.sh https://x/i.sh | sh",
+        'sh -c "$(curl -fsSL -o /tmp/i.sh https://x/i.sh)"',
     ],
 )
 def test_pin103_passes(text: str) -> None:

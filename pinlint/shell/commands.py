@@ -109,6 +109,8 @@ class _InterpreterSpec(NamedTuple):
     long_code: frozenset[str] = frozenset()
     long_value: frozenset[str] = frozenset()
     code_is_operand: bool = False  # `sh -c` takes the first operand as the program
+    script: frozenset[str] = frozenset()  # option letters whose argument is the script file (`php -f`)
+    dashdash_stdin: bool = False  # `php -- ARGS`: no script file, the program comes from stdin
 
 
 _SHELL_SPEC = _InterpreterSpec(
@@ -129,9 +131,18 @@ _SPECS: dict[str, _InterpreterSpec] = {
         long_code=_options("--eval", "--print"),
         long_value=_options("--require", "--import", "--loader"),
     ),
-    "php": _InterpreterSpec(code=frozenset("r"), takes_value=frozenset("dc")),
+    "php": _InterpreterSpec(
+        code=frozenset("rBRE"),  # -B/-R/-E: code run over stdin taken as data
+        takes_value=frozenset("dcztS"),
+        script=frozenset("fF"),
+        dashdash_stdin=True,
+    ),
 }
-_PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?")
+_VERSION = r"(?:\d+(?:\.\d+)*)?"
+_PYTHON = re.compile(rf"(?:python|pypy){_VERSION}")
+_VERSIONED = re.compile(rf"(perl|ruby){_VERSION}|(php){_VERSION}(?:-?cli)?")  # perl5, ruby3.2, php8.2, php7cli
+# Script paths that are standard input itself (`curl … | bash /dev/stdin --flag`).
+STDIN_PATHS = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def interpreter_family(name: str) -> str | None:
@@ -140,8 +151,9 @@ def interpreter_family(name: str) -> str | None:
         return "shell"
     if _PYTHON.fullmatch(name):
         return "python"
-    if name in ("perl", "ruby", "php"):
-        return name
+    versioned = _VERSIONED.fullmatch(name)
+    if versioned:
+        return versioned.group(1) or versioned.group(2)
     if name in ("node", "nodejs"):
         return "node"
     return None
@@ -152,7 +164,8 @@ class Invocation(NamedTuple):
 
     `code` is the word holding program text given on the command line (`sh -c CODE`,
     `python3 -c CODE`, `python3 -m MODULE`); `script` the first operand otherwise (a script
-    file, or `-`); `reads_stdin` whether the program comes from standard input.
+    file, `-` or `/dev/stdin`); `reads_stdin` whether the program comes from standard input:
+    no script (`sh`, `sh -s -- ARGS`, `php -- ARGS`) or a script that is stdin (`python - ARGS`).
     """
 
     family: str
@@ -179,7 +192,10 @@ def interpreter_invocation(argv: Sequence[ShellWord]) -> Invocation | None:
         if operands or value == "-" or value[:1] not in "-+" or len(value) < 2:
             operands.append(argv[i])
         elif value == "--":
-            operands.extend(argv[i + 1 :])
+            if spec.dashdash_stdin:
+                stdin = True  # what follows are the program's arguments
+            else:
+                operands.extend(argv[i + 1 :])
             break
         elif value.startswith("--"):
             name, eq, _ = value.partition("=")
@@ -207,6 +223,13 @@ def interpreter_invocation(argv: Sequence[ShellWord]) -> Invocation | None:
                         code = argv[i + 1]
                         i += 1
                     break
+                elif letter in spec.script:
+                    if k + 1 < len(letters):
+                        operands.append(argv[i]._replace(value=letters[k + 1 :]))
+                    elif i + 1 < len(argv):
+                        operands.append(argv[i + 1])
+                        i += 1
+                    break
                 elif letter in spec.takes_value:
                     if k + 1 == len(letters):
                         i += 1
@@ -216,7 +239,7 @@ def interpreter_invocation(argv: Sequence[ShellWord]) -> Invocation | None:
         code = operands[0] if operands else None
         operands = operands[1:]
     script = None if runs_code or stdin or not operands else operands[0]
-    reads_stdin = not runs_code and (stdin or script is None or script.value == "-")
+    reads_stdin = not runs_code and (stdin or script is None or script.value in STDIN_PATHS)
     return Invocation(family, code, runs_code, script, reads_stdin)
 
 
