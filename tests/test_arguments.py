@@ -99,3 +99,11 @@ def test_add_and_copy_sources() -> None:
         ("https://b/y", '"https://b/y"'),
     ]
     assert lone.sources == () and run.sources == ()
+
+
+def test_deeply_nested_brackets_are_shell_form_not_a_crash() -> None:
+    """`json.loads` raised RecursionError (a traceback) on `RUN [[[[…`; the exec-form parser never recurses."""
+    facts = parse_dockerfile(BASE + "RUN " + "[" * 30000 + "\n", "Dockerfile")
+    run = facts.instructions[1]
+    assert run.keyword == "RUN" and not run.json and run.exec_args is None
+    assert parse_exec_form("[" * 30000 + "]" * 30000) is None
