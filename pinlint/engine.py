@@ -23,6 +23,7 @@ from pinlint.gitignore import glob_regex
 from pinlint.model import Diagnostic, FileFacts, ImageUse
 from pinlint.rules import BY_CODE, BY_NAME, RULES
 from pinlint.rules.base import RuleContext
+from pinlint.shell import RunScripts, run_scripts
 from pinlint.sources.registry import KINDS, SUPPRESS_LINE
 
 _SUPPRESSION = re.compile(r"\s*pinlint:\s*(ignore-file|ignore)(?![\w-])\s*(?:=\s*(.*?))?\s*$")
@@ -169,11 +170,16 @@ def lint(
     ctx = RuleContext(path=facts.path, config=config, lock=lock, lock_name=config.lock_file)
     active = [rule for rule in rules if rule.CODE in codes]
     diagnostics: list[Diagnostic] = []
+    runs: list[RunScripts] | None = None  # each RUN's shell scripts, parsed once for every "run" rule
     for rule in active:
         if rule.TARGET == "image":
             items: Iterable[object] = [u for u in facts.images if not image_ignored(u, config.ignore_images)]
         elif rule.TARGET == "instruction":
             items = facts.instructions
+        elif rule.TARGET == "run":
+            if runs is None:
+                runs = [run_scripts(i) for i in facts.instructions if i.keyword == "RUN"]
+            items = runs
         elif rule.TARGET == "online":
             if online is None:
                 continue  # needs the registry: pinlint.online passes what it found

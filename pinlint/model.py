@@ -116,6 +116,27 @@ class Word(NamedTuple):
     end: int
 
 
+class ExecArg(NamedTuple):
+    """One string of an exec-form JSON array (`RUN ["sh", "-c", "…"]`), decoded.
+
+    `start`/`end` cover the string with its quotes, as offsets into the instruction's
+    `command_text`; `offsets[i]` is the offset there of the raw text of value[i], and
+    offsets[len(value)] that of the closing quote.
+    """
+
+    value: str
+    start: int
+    end: int
+    offsets: tuple[int, ...]
+
+
+class SourceArg(NamedTuple):
+    """A source of an ADD or COPY (an argument before the destination), quotes removed."""
+
+    value: str
+    span: Span
+
+
 class Heredoc(NamedTuple):
     name: str
     body: str
@@ -143,6 +164,8 @@ class Instruction(NamedTuple):
     json: bool = False
     onbuild: bool = False
     text_index: TextIndex | None = None
+    exec_args: tuple[ExecArg, ...] | None = None  # the strings of the exec form, when `json`
+    sources: tuple[SourceArg, ...] = ()  # ADD/COPY: every argument but the destination
 
     @property
     def command_text(self) -> str:
@@ -164,14 +187,16 @@ class Instruction(NamedTuple):
         return found
 
     def span_of(self, start: int, end: int) -> Span:
-        """Source span of body.text[start:end]."""
-        assert self.text_index is not None
+        """Source span of body.text[start:end]; ValueError when it has no source position."""
+        if self.text_index is None:
+            raise ValueError("instruction without a source index")
         first, last = self.body.covering_range(start, end)
         return self.text_index.span(first, last)
 
     def heredoc_span(self, heredoc: Heredoc, start: int, end: int) -> Span:
         """Source span of heredoc.body[start:end] (a body is copied verbatim from the source)."""
-        assert self.text_index is not None
+        if self.text_index is None:
+            raise ValueError("instruction without a source index")
         base = heredoc.body_span.start
         return self.text_index.span(base + start, base + end)
 

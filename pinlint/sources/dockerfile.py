@@ -18,13 +18,13 @@ correction tests in tests/test_dockerfile_source.py).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from pinlint.model import FileFacts, Heredoc, Instruction, MappedText, Span, TextIndex, Word
+from pinlint.sources.arguments import copy_sources, parse_exec_form
 from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, expand, literal
 from pinlint.sources.registry import Parsed, ParseRun
 from pinlint.sources.uses import image_use
@@ -302,13 +302,10 @@ class DockerfileParser:
                 self._error(f"{keyword} isn't allowed as an ONBUILD trigger", first, first + 7)
         words = _words(body, rest_start, self.index)
         flags, args = _split_flags(words)
-        is_json = False
+        exec_args = None
         if keyword in _JSON_INSTRUCTIONS and args and args[0].text.startswith("["):
-            try:
-                parsed = json.loads(text[args[0].start :])
-                is_json = isinstance(parsed, list) and all(isinstance(x, str) for x in parsed)
-            except ValueError:
-                is_json = False
+            exec_args = parse_exec_form(text[args[0].start :])
+        is_json = exec_args is not None
         heredocs: list[Heredoc] = []
         if keyword in _HEREDOC_INSTRUCTIONS and not is_json and "<<" in text:
             next_line = self._heredocs(body, lines, next_line, start_line, heredocs)
@@ -325,7 +322,10 @@ class DockerfileParser:
             json=is_json,
             onbuild=onbuild,
             text_index=self.index,
+            exec_args=exec_args,
         )
+        if keyword in ("ADD", "COPY"):
+            instruction = instruction._replace(sources=copy_sources(instruction))
         self.facts.instructions.append(instruction)
         return next_line
 
