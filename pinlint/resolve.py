@@ -5,12 +5,15 @@ reference in many files, or spelled differently: `alpine`, `alpine:latest`,
 `docker.io/library/alpine`) are resolved once, answers younger than `cache-ttl` come from the
 on-disk cache, and the rest are fetched concurrently (bounded per registry host) by the
 registry client. Failures are collected per reference as one-line reasons, with any secret the
-client holds masked (also in log lines), and never as a traceback.
+client holds masked (also in log lines), and never as a traceback. The report says how many
+answers came from the cache and how old the oldest was, and which hosts did not answer (their
+other references were skipped, with one log line per host instead of one timeout each).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
@@ -24,16 +27,24 @@ CACHE_KEY_VERSION = "v1"
 
 
 class ResolveReport:
-    """Answers and one-line failures, keyed by `str(ref)`; how many requests were sent and how
-    many answers came from the cache."""
+    """Answers and one-line failures, keyed by `str(ref)`; how many requests were sent, how many
+    answers came from the cache and the age in seconds of the oldest of them (None: none did);
+    `skipped`: host → how many references were not tried because that host did not answer."""
 
-    __slots__ = ("cached", "errors", "manifests", "requests")
+    __slots__ = ("cache_age", "cached", "errors", "manifests", "requests", "skipped")
 
     def __init__(self) -> None:
         self.manifests: dict[str, Manifest] = {}
         self.errors: dict[str, str] = {}
         self.requests = 0
         self.cached = 0
+        self.cache_age: float | None = None
+        self.skipped: dict[str, int] = {}
+
+    def cache_summary(self) -> str:
+        """`3 answers from the cache (oldest 42 s)`, for -v."""
+        age = f" (oldest {self.cache_age:.0f} s)" if self.cache_age is not None else ""
+        return f"{self.cached} answer{'s' if self.cached != 1 else ''} from the cache{age}"
 
 
 def _cache_key(ref: ImageRef) -> str:
@@ -63,13 +74,16 @@ class _Progress:
         self.done = 0
         self.stream = stream if stream is not None and total >= 10 and stream.isatty() else None
 
-    def step(self) -> None:
-        self.done += 1
+    def draw(self) -> None:
         if self.stream is not None:
             width = 30
             filled = width * self.done // self.total
             self.stream.write(f"\rResolving [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
             self.stream.flush()
+
+    def step(self) -> None:
+        self.done += 1
+        self.draw()
 
     def close(self) -> None:
         if self.stream is not None:
@@ -88,6 +102,7 @@ def _from_cache(
 ) -> list[list[ImageRef]]:
     """Fill the report from the cache; the groups still to fetch."""
     pending: list[list[ImageRef]] = []
+    now = time.time()
     for group in groups:
         ref = group[0]
         readable = cache is not None and read_cache and ref.digest is None and not want_platforms
@@ -96,6 +111,8 @@ def _from_cache(
             for each in group:
                 report.manifests[str(each)] = Manifest(cached.digest, cached.media_type, cached.size)
             report.cached += 1
+            age = max(0.0, now - cached.stored_at)
+            report.cache_age = age if report.cache_age is None else max(report.cache_age, age)
             progress.step()
         else:
             pending.append(group)
@@ -115,7 +132,7 @@ async def _fetch(
 ) -> None:
     import asyncio
 
-    from pinlint.registry.client import RegistryClient  # httpx: only when something is not cached
+    from pinlint.registry.client import HostDown, RegistryClient  # httpx: only when something is not cached
 
     holder: list[RegistryClient] = []
     mask = _masker(lambda: holder[0].secrets() if holder else [])
@@ -127,6 +144,11 @@ async def _fetch(
         ref = group[0]
         try:
             manifest = await client.manifest(ref, want_platforms=want_platforms)
+        except HostDown as exc:
+            report.skipped[exc.host] = report.skipped.get(exc.host, 0) + 1
+            down[exc.host] = exc.reason
+            for each in group:
+                report.errors[str(each)] = mask(str(exc))
         except ResolveError as exc:
             for each in group:
                 report.errors[str(each)] = mask(str(exc))
@@ -144,11 +166,15 @@ async def _fetch(
         finally:
             progress.step()
 
+    down: dict[str, str] = {}
     try:
         await asyncio.gather(*(one(group) for group in pending))
     finally:
         await client.close()
         report.requests = client.requests
+    for host, count in sorted(report.skipped.items()):
+        skipped = f"{count} other reference{'s' if count != 1 else ''}"
+        log(0, mask(f"{host} did not answer ({down[host]}); skipped {skipped} to it"))
 
 
 def resolve_digests(
@@ -173,6 +199,7 @@ def resolve_digests(
     bar = _Progress(len(groups), progress)
     report = ResolveReport()
     cache = DigestCache(cache_dir(env), config.registry.cache_ttl) if use_cache else None
+    bar.draw()  # at once, not at the first answer
     try:
         pending = _from_cache(
             list(groups.values()),
