@@ -420,7 +420,7 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
             continue
         print(f"{text}@{manifest.digest}")
     if args.verbose:
-        print(f"pinlint: {report.requests} registry requests, {report.cached} answers from the cache", file=sys.stderr)
+        print(f"pinlint: {report.requests} registry requests, {report.cache_summary()}", file=sys.stderr)
     return exit_code
 
 

@@ -42,9 +42,9 @@ class ResolveReport:
         self.skipped: dict[str, int] = {}
 
     def cache_summary(self) -> str:
-        """`3 answers from the cache (oldest 42 s)`, for -v."""
-        age = f" (oldest {self.cache_age:.0f} s)" if self.cache_age is not None else ""
-        return f"{self.cached} answer{'s' if self.cached != 1 else ''} from the cache{age}"
+        """`3 answers from the cache (the oldest 42 s old)`, for -v (the wording bench/resolve.py reads)."""
+        age = f" (the oldest {self.cache_age:.0f} s old)" if self.cache_age is not None else ""
+        return f"{self.cached} answers from the cache{age}"
 
 
 def _cache_key(ref: ImageRef) -> str:
