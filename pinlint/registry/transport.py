@@ -240,7 +240,7 @@ class Transport:
             declared = response.headers.get("content-length", "")
             if request.method != "HEAD" and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
                 raise ResolveError(_TOO_BIG)
-            decoder = _decoder(response.headers.get("content-encoding"))
+            decoder = _decoder(response.headers.get("content-encoding")) if request.method != "HEAD" else None
             # read to the end even for HEAD (an empty body): a stream closed unread also closes
             # its connection, and every request would then pay for a new one
             body = bytearray()
