@@ -76,8 +76,8 @@ class Answer(NamedTuple):
     status: int
     headers: Mapping[str, str]  # case-insensitive
     body: bytes
-    origin: tuple[str, str]  # (scheme, host[:port]) of the response, after any redirect
-    challenges: list[str]  # the WWW-Authenticate values
+    origin: tuple[str, str]  # of a 401: (scheme, host[:port]) after any redirect; else ("", "")
+    challenges: list[str]  # of a 401: the WWW-Authenticate values
 
 
 def origin_of(url: httpx.URL) -> tuple[str, str]:
@@ -252,10 +252,9 @@ class Transport:
             await response.aclose()
         via = f" (redirected to {shown_url(response.url)})" if response.history else ""
         headers = response.headers
-        answer = Answer(response.status_code, headers, bytes(body), origin_of(response.url), [])
-        if answer.status == 401:
-            answer.challenges.extend(headers.get_list("www-authenticate"))
-        return answer, via
+        if response.status_code == 401:  # only a challenge needs its origin and its header list
+            return Answer(401, headers, bytes(body), origin_of(response.url), headers.get_list("www-authenticate")), via
+        return Answer(response.status_code, headers, bytes(body), ("", ""), []), via
 
     async def send(self, endpoint: Endpoint, outgoing: Outgoing) -> Answer:
         """One request with a deadline for the whole exchange."""
