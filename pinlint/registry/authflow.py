@@ -140,13 +140,12 @@ class AuthFlows:
     # -- the flow ----------------------------------------------------------------------------
 
     def flow(
-        self, endpoint: Endpoint, auth: HostAuth, repository: str, method: str, url: str, headers: dict[str, str]
+        self, endpoint: Endpoint, auth: HostAuth, repository: str, method: str, url: str, headers: Mapping[str, str]
     ) -> Generator[Step, Answer | None, Answer]:
         """Send `method url` to the registry, authenticated; the registry's last answer."""
         authorization = yield from self._authorization(endpoint, auth, repository)
-        if authorization:
-            headers["Authorization"] = authorization
-        answer = yield from _send(Outgoing(method, url, headers))
+        first = {**headers, "Authorization": authorization} if authorization else headers
+        answer = yield from _send(Outgoing(method, url, first))
         if answer.status != 401:
             return answer
         self._own_origin(endpoint, answer)
@@ -163,10 +162,9 @@ class AuthFlows:
         auth.challenge = chosen
         retry = yield from self._authorization(endpoint, auth, repository, stale=authorization)
         if retry is None or retry == authorization:
-            sent = self.credentials(endpoint, auth, repository) if authorization else None
-            raise self.denied(endpoint, auth, repository, 401, sent)
-        headers["Authorization"] = retry
-        answer = yield from _send(Outgoing(method, url, headers))
+            refused = self.credentials(endpoint, auth, repository) if authorization else None
+            raise self.denied(endpoint, auth, repository, 401, refused)
+        answer = yield from _send(Outgoing(method, url, {**headers, "Authorization": retry}))
         if answer.status == 401:
             self._own_origin(endpoint, answer)
             raise self.denied(endpoint, auth, repository, 401, self.credentials(endpoint, auth, repository))
