@@ -29,9 +29,10 @@ CACHE_KEY_VERSION = "v1"
 class ResolveReport:
     """Answers and one-line failures, keyed by `str(ref)`; how many requests were sent, how many
     answers came from the cache and the age in seconds of the oldest of them (None: none did);
-    `skipped`: host → how many references were not tried because that host did not answer."""
+    `unanswered`: host → why it did not answer; `skipped`: the keys of the references not tried
+    because of that (their errors say so; a command may print one line per host instead)."""
 
-    __slots__ = ("cache_age", "cached", "errors", "manifests", "requests", "skipped")
+    __slots__ = ("cache_age", "cached", "errors", "manifests", "requests", "skipped", "unanswered")
 
     def __init__(self) -> None:
         self.manifests: dict[str, Manifest] = {}
@@ -39,7 +40,8 @@ class ResolveReport:
         self.requests = 0
         self.cached = 0
         self.cache_age: float | None = None
-        self.skipped: dict[str, int] = {}
+        self.unanswered: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}  # str(ref) → host
 
     def cache_summary(self) -> str:
         """`3 answers from the cache (the oldest 42 s old)`, for -v (the wording bench/resolve.py reads)."""
@@ -145,10 +147,10 @@ async def _fetch(
         try:
             manifest = await client.manifest(ref, want_platforms=want_platforms)
         except HostDown as exc:
-            report.skipped[exc.host] = report.skipped.get(exc.host, 0) + 1
-            down[exc.host] = exc.reason
+            report.unanswered[exc.host] = mask(exc.reason)
             for each in group:
                 report.errors[str(each)] = mask(str(exc))
+                report.skipped[str(each)] = exc.host
         except ResolveError as exc:
             for each in group:
                 report.errors[str(each)] = mask(str(exc))
@@ -166,15 +168,11 @@ async def _fetch(
         finally:
             progress.step()
 
-    down: dict[str, str] = {}
     try:
         await asyncio.gather(*(one(group) for group in pending))
     finally:
         await client.close()
         report.requests = client.requests
-    for host, count in sorted(report.skipped.items()):
-        skipped = f"{count} other reference{'s' if count != 1 else ''}"
-        log(0, mask(f"{host} did not answer ({down[host]}); skipped {skipped} to it"))
 
 
 def resolve_digests(
@@ -228,6 +226,11 @@ def resolve_digests(
         bar.close()
         if cache is not None:
             cache.save()
+    for host, reason in sorted(report.unanswered.items()):  # after the progress bar is gone
+        count = sum(1 for each in report.skipped.values() if each == host)
+        (log or (lambda level, message: None))(
+            0, f"{host} did not answer ({reason}); skipped {count} other reference{'s' if count != 1 else ''} to it"
+        )
     return report
 
 

@@ -265,7 +265,9 @@ def test_a_hanging_registry_costs_one_timeout_not_one_per_reference(env: Env, ha
     assert reasons == [f"skipped: {hanging} did not answer (timed out after 2 attempts)"] * 39 + [
         "timed out after 2 attempts"
     ]
-    assert report.skipped == {hanging: 39}
+    assert report.unanswered == {hanging: "timed out after 2 attempts"}
+    assert sorted(report.skipped) == sorted(k for k, e in report.errors.items() if e.startswith("skipped:"))
+    assert set(report.skipped.values()) == {hanging} and len(report.skipped) == 39
     assert lines == [f"{hanging} did not answer (timed out after 2 attempts); skipped 39 other references to it"]
 
 
@@ -282,7 +284,7 @@ def test_a_refusing_registry_fails_fast_with_one_message(
     assert len(report.manifests) == 5 and len(report.errors) == 40  # the other host is unaffected
     first = [e for e in report.errors.values() if not e.startswith("skipped:")]
     assert len(first) == 1 and first[0].startswith("connection failed (ConnectError")
-    assert report.skipped == {refusing: 39}
+    assert list(report.unanswered) == [refusing] and len(report.skipped) == 39
     assert len(lines) == 1 and lines[0].startswith(f"{refusing} did not answer (connection failed (ConnectError")
     assert lines[0].endswith("; skipped 39 other references to it")
 
@@ -294,8 +296,19 @@ class _Terminal(io.StringIO):
 
 def test_the_progress_bar_appears_before_the_first_answer(env: Env, hanging: str, tmp_path: Path) -> None:
     terminal = _Terminal()
-    resolve([f"{hanging}/app:t{i}" for i in range(12)], config(tmp_path, timeout=0.2, retries=0), progress=terminal)
-    assert terminal.getvalue().startswith(f"\rResolving [{'.' * 30}] 0/12\rResolving [")
+    refs = [f"{hanging}/app:t{i}" for i in range(12)]
+
+    def log(level: int, message: str) -> None:  # stderr_log(0), on the terminal
+        if level == 0:
+            terminal.write(f"pinlint: {message}\n")
+
+    resolve(refs, config(tmp_path, timeout=0.2, retries=0), progress=terminal, log=log)
+    text = terminal.getvalue()
+    assert text.startswith(f"\rResolving [{'.' * 30}] 0/12\rResolving [")
+    # the one line about the host comes after the bar is cleared, not on top of it
+    cleared = "\r" + " " * 60 + "\r"
+    line = f"pinlint: {hanging} did not answer (timed out after 1 attempt); skipped 11 other references to it\n"
+    assert text.endswith(cleared + line), text
 
 
 # -- issue 11: how fresh cached answers are -----------------------------------------------------
