@@ -23,23 +23,26 @@ from pinlint import __version__
 from pinlint.config import Config
 from pinlint.reference import ImageRef
 from pinlint.registry.authflow import AuthFlows, HostAuth, Lock, Step
-from pinlint.registry.manifest import Log, Manifest, ResolveError, from_body, from_head
+from pinlint.registry.manifest import Log, Manifest, ResolveError, from_body, from_head, index_platforms
 from pinlint.registry.media import ACCEPT, INDEX_TYPES, MANIFEST_TYPES, SCHEMA1_TYPES
 from pinlint.registry.retry import Retryable, backoff, gave_up, is_retryable_status, run_deadline, status_failure
-from pinlint.registry.transport import Answer, Endpoint, Transport
+from pinlint.registry.transport import MAX_RESPONSE_BYTES, Answer, Endpoint, Transport
 
 __all__ = [
     "ACCEPT",
     "INDEX_TYPES",
     "MANIFEST_TYPES",
+    "MAX_MANIFEST_BYTES",
     "SCHEMA1_TYPES",
     "HostDown",
     "Manifest",
     "RegistryClient",
     "ResolveError",
+    "index_platforms",
 ]
 
 DOCKER_HUB_API = "registry-1.docker.io"
+MAX_MANIFEST_BYTES = MAX_RESPONSE_BYTES  # the name this module exported before the split
 MAX_ACTIVE_HOSTS = 16  # registry hosts worked on at once, each with its own bounded concurrency
 
 
