@@ -41,7 +41,7 @@ def run(options: ResolveOptions) -> Outcome:
         lines.append(f"{text}@{manifest.digest}")
     notes = []
     if options.verbose:
-        notes.append(f"pinlint: {report.requests} registry requests, {report.cached} answers from the cache")
+        notes.append(f"pinlint: {report.requests} registry requests, {report.cache_summary()}")
     return Outcome(
         registry_failed=bool(errors),
         errors=tuple(errors),
