@@ -41,19 +41,7 @@ TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.pinlint-tmp$")
 BOM = b"\xef\xbb\xbf"
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    """No digest cache, credentials or auth files from the machine; returns the environment."""
-    for name, directory in (
-        ("XDG_CACHE_HOME", "cache"),
-        ("HOME", "home"),
-        ("DOCKER_CONFIG", "docker"),
-        ("XDG_CONFIG_HOME", "config"),
-    ):
-        monkeypatch.setenv(name, str(tmp_path / directory))
-    for name in ("DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    return dict(os.environ)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def fill(text: str, host: str, images: Any) -> str:
