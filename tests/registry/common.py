@@ -10,7 +10,7 @@ import shutil
 import socket
 import threading
 from collections import Counter
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 # --------------------------------------------------------------------------------------------
 # Media types and constants
@@ -98,12 +98,25 @@ def _stop_all_servers() -> None:
             server.stop()
 
 
+_Server = TypeVar("_Server", bound="_RequestCounting")
+
+
 class _RequestCounting:
-    """`request_counts()` and `count()` over a class's `requests`: (method, path) pairs."""
+    """`request_counts()` and `count()` over a server's `requests` ((method, path) pairs), and
+    `with server:` calling its `stop()`."""
 
     @property
     def requests(self) -> list[tuple[str, str]]:
         raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _Server) -> _Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def request_counts(self) -> Counter[tuple[str, str]]:
         return Counter(self.requests)

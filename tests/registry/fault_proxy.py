@@ -285,12 +285,6 @@ class FaultProxy(_RequestCounting):
         self._thread.join(timeout=10)
         _untrack(self)
 
-    def __enter__(self) -> FaultProxy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- loop ---------------------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -106,12 +106,6 @@ class FaultProxyProcess(_RequestCounting):
                 stream.close()
         _untrack(self)
 
-    def __enter__(self) -> FaultProxyProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 # The child imports this package from the tests directory given as its first argument.
 _CHILD = (

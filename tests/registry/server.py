@@ -318,11 +318,5 @@ class Registry(_RequestCounting):
         self._terminate()
         _untrack(self)
 
-    def __enter__(self) -> Registry:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         return f"Registry({self.url}, auth={self.auth_mode}, storage={self.storage})"
