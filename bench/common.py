@@ -297,15 +297,13 @@ def report(
             )
         )
     print(f"\n{title}")
-    for key, value in facts.items():
-        print(f"{key:<9}{value}")
-    for key, value in extra.items():
+    for key, value in {**facts, **extra}.items():
         if isinstance(value, str):
-            print(f"{key:<9}{value}")
+            print(f"{key:<10}{value}")
     print()
     print("\n".join(format_table(header, rows)))
     for m in measures:
-        for note in m.notes:
+        for note in [*m.notes, *([f"FAILED: {m.error}"] if m.error else [])]:
             print(f"  {m.case} / {m.tool}: {note}")
     if json_out is not None:
         document = {

@@ -52,7 +52,7 @@ def test_lint_and_resolve_benchmarks_run_in_tiny_mode(tmp_path: Path, registry: 
     if peers["hadolint"]:
         expected |= {("one file", "hadolint"), ("3 files", "hadolint")}
     assert lint_rows == expected
-    assert "load     " in lint_out and "import time of `pinlint check`" in lint_out
+    assert "load      " in lint_out and "import time of `pinlint check`" in lint_out
 
     document = json.loads((tmp_path / "resolve.json").read_text())
     tools = {r["tool"] for r in document["rows"]}
@@ -66,3 +66,11 @@ def test_lint_and_resolve_benchmarks_run_in_tiny_mode(tmp_path: Path, registry: 
 def test_bad_arguments_exit_2(script: str) -> None:
     done = subprocess.run([sys.executable, str(BENCH / script), "--repeat", "0"], capture_output=True, text=True)
     assert done.returncode == 2 and "--repeat" in done.stderr
+
+
+def test_a_tool_with_wrong_output_fails_the_run() -> None:
+    """`--pinlint true` exits 0 but prints no JSON report: the row is FAILED and the exit status 1."""
+    argv = ["--case", "one", "--no-hadolint", "--repeat", "1", "--pinlint", shutil.which("true") or "true"]
+    done = subprocess.run([sys.executable, str(BENCH / "lint.py"), *argv], capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "one file / pinlint: FAILED: pinlint printed no JSON report" in done.stdout
