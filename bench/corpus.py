@@ -11,7 +11,7 @@ The mix follows what real repositories contain: single- and multi-stage builds, 
 `RUN --mount=type=cache`, long `apt-get`/`apk` continuations with comment lines inside them,
 heredocs, `ADD https://...` with and without `--checksum`, the usual metadata instructions,
 and image references that are digest-pinned, `:latest`, tagged or untagged, drawn from a
-fixed pool (`all_images()`: 81 references to 45 repositories). Every file has 20 to 120
+fixed pool (81 references to 45 repositories). Every file has 20 to 120
 lines.
 
 A heredoc terminator is always followed by a blank line: hadolint 2.x cannot parse an
@@ -297,19 +297,6 @@ SERVICE_NAMES: tuple[str, ...] = (
     "etl",
     "docs",
 )
-
-
-def all_images() -> list[str]:
-    """Every distinct image reference the generator may write (before pinning)."""
-    seen: dict[str, None] = {}
-    for stack in STACKS:
-        for ref in (*stack.build, *stack.run):
-            seen[ref] = None
-    for ref, _, _ in COPY_FROM_IMAGES:
-        seen[ref] = None
-    for ref in SERVICE_IMAGES:
-        seen[ref] = None
-    return list(seen)
 
 
 # --------------------------------------------------------------------------------------------
