@@ -160,7 +160,7 @@ def cases_for(
     def fresh(name: str) -> Path:
         nonlocal runs
         runs += 1
-        directory = scratch / f"{name}-{runs}"
+        directory = scratch / f"{name.replace(' ', '-')}-{runs}"
         directory.mkdir()
         return directory
 
