@@ -6,7 +6,8 @@ Cases (`--case`, comma-separated; default `one,many,compose,importtime`):
   hadolint;
 * `many`: `--files` Dockerfiles (default 1000) in one call each: `pinlint check DIR` vs
   `hadolint FILE...`; time per file and the child's peak RSS. The 10,000-file row is
-  `--case many --files 10000 --repeat 1` (run it alone: the machine is shared);
+  `--case many --files 10000 --repeat 1 --timeout 3600` (run it alone: the machine is shared;
+  hadolint needed more than 600 s for 10,000 files in one call on 2 busy CPUs);
 * `compose`: `--compose-files` Compose projects (default 1000) whose `build:` sections name
   Dockerfiles, pinlint alone (hadolint cannot read Compose); `files_checked` must count the
   Compose files and the Dockerfiles they build;
@@ -19,7 +20,7 @@ medians, minimum, time per file, peak RSS, the ratio to hadolint and the machine
 
     python bench/lint.py                                    # all four cases, 5 rounds
     python bench/lint.py --case one --repeat 9 --json-out /tmp/one.json
-    python bench/lint.py --case many --files 10000 --repeat 1
+    python bench/lint.py --case many --files 10000 --repeat 1 --timeout 3600
 
 Exit status: 0 when every tool ran and answered as expected, 1 when one failed, 2 for bad
 arguments.
