@@ -277,14 +277,17 @@ def report(
 ) -> int:
     """Print the rows (median, min, per file, peak RSS, ratio to the peer of the same case),
     the machine facts and `extra`; write JSON when asked. Exit status: 1 when a tool failed."""
-    header = ("case", "tool", "median s", "min s", "ms/file", "peak RSS MiB", "x peer")
+    header = ("case", "tool", "median s", "min s", "ms/item", "peak RSS MiB", "x peer")
     rows = []
-    for m in measures:
+    ratios: dict[int, float] = {}
+    for i, m in enumerate(measures):
         if m.error is not None or not m.runs:
             rows.append((m.case, m.tool, "FAILED" if m.error else "-", "", "", "", ""))
             continue
-        peers = [p for p in measures if p.case == m.case and p is not m and p.runs and p.tool != "pinlint"]
-        ratio = f"{m.median / peers[0].median:.2f}" if m.tool.startswith("pinlint") and peers else ""
+        peers = [p for p in measures if p.case == m.case and p.runs and not p.tool.startswith("pinlint")]
+        if m.tool.startswith("pinlint") and peers:
+            ratios[i] = m.median / peers[0].median
+        ratio = f"{ratios[i]:.2f}" if i in ratios else ""
         rows.append(
             (
                 m.case,
@@ -319,8 +322,9 @@ def report(
                     "max_rss_kib": [r.max_rss_kib for r in m.runs],
                     "notes": m.notes,
                     "error": m.error,
+                    "ratio_to_peer": ratios.get(i),
                 }
-                for m in measures
+                for i, m in enumerate(measures)
             ],
         }
         json_out.write_text(json.dumps(document, indent=2) + "\n")

@@ -58,6 +58,11 @@ def test_lint_and_resolve_benchmarks_run_in_tiny_mode(tmp_path: Path, registry: 
     tools = {r["tool"] for r in document["rows"]}
     assert tools >= {"pinlint resolve (cold)", "pinlint resolve (warm)", "pinlint fix"}
     assert ("pindock run" in tools) == peers["pindock"]
+    if peers["pindock"]:  # every pinlint row is compared with pindock, never with another pinlint row
+        rows = {r["tool"]: r for r in document["rows"]}
+        pindock = rows["pindock run"]["seconds"][0]
+        for tool in ("pinlint resolve (cold)", "pinlint resolve (warm)", "pinlint fix"):
+            assert rows[tool]["ratio_to_peer"] == pytest.approx(rows[tool]["seconds"][0] / pindock)
     assert all(len(r["seconds"]) == 1 and r["error"] is None for r in document["rows"])
     assert "2 tags  pinlint resolve (cold)" in resolve_out and "2 requests (HEAD manifests 2)" in resolve_out
 
