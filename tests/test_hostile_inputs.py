@@ -301,3 +301,96 @@ def test_shell_patterns_keep_their_meaning(word: str, expected: str) -> None:
 
     value = expand(MappedText(word, tuple(range(len(word)))), {"A": literal("xab.cab.dab.c")}).value.text
     assert value == expected
+
+
+# -- 8. everything printed is escaped ------------------------------------------------------------
+
+REDRAW = "\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\rAll checks passed! (1 file checked)\x1b[8m"
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _hostile_project(root: Path) -> Path:
+    _write(root, {"Dockerfile": f"FROM python:latest\nFROM busybox:1.36{REDRAW}\nFROM alpine:3.20\u202e\n"})
+    (root / "sub").mkdir()
+    (root / "sub" / "x\x1b[31m\u2028.Dockerfile").write_text("FROM alpine\n")
+    return root
+
+
+def test_text_output_cannot_redraw_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: the ESC sequences went out raw and the terminal showed "All checks passed!" last.
+    root = _hostile_project(tmp_path)
+    assert main(["check", "--no-config", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert _RAW_CONTROL.search(out) is None, out
+    lines = out.splitlines()
+    assert not any(line.startswith("All checks passed!") for line in lines)
+    assert "\\x1b[2K" in out and "\\u202e" in out and "\\u2028" in out
+    assert lines[-2].startswith("Found ") and "problems" in lines[-2]
+
+
+def test_github_annotations_carry_no_control_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _hostile_project(tmp_path)
+    assert main(["check", "--no-config", "--format", "github", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert _RAW_CONTROL.search(out) is None, out
+    assert all(line.startswith("::") for line in out.splitlines())
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab"])
+def test_json_formats_stay_valid_and_lossless(tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    import json
+
+    root = _hostile_project(tmp_path)
+    assert main(["check", "--no-config", "--format", fmt, str(root)]) == 1
+    out = capsys.readouterr().out
+    assert _RAW_CONTROL.search(out) is None
+    strings = "\n".join(_strings(json.loads(out)))  # decodes to what the files hold
+    assert REDRAW[:5] in strings and "\u202e" in strings
+    name = "x%1B%5B31m%E2%80%A8.Dockerfile" if fmt == "sarif" else "x\x1b[31m\u2028.Dockerfile"  # SARIF: a URI
+    assert name in strings
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_undecodable_file_name_is_printed_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import os
+
+    (tmp_path / "sub").mkdir()
+    with open(os.path.join(os.fsencode(tmp_path / "sub"), b"x\xff.Dockerfile"), "wb") as fh:
+        fh.write(b"FROM alpine\n")
+    for fmt in ("text", "github", "json", "sarif", "gitlab"):
+        assert main(["check", "--no-config", "--format", fmt, str(tmp_path)]) == 1
+        out = capsys.readouterr().out
+        out.encode("utf-8")  # strict: what a UTF-8 stdout would do
+        if fmt in ("json", "sarif", "gitlab"):
+            json.loads(out)
+        else:
+            assert "x\\udcff.Dockerfile" in out
+
+
+def test_escape_functions() -> None:
+    from pinlint.report.escape import echo, error_line, json_safe, printable
+
+    assert printable("python:3.12 — ünïcode ✓") == "python:3.12 — ünïcode ✓"
+    assert printable("a\x1b[31mb\r\n\t\x7f\x9b\u200b\u202e\u2028\U000e0001") == (
+        "a\\x1b[31mb\\r\\n\\t\\x7f\\x9b\\u200b\\u202e\\u2028\\U000e0001"
+    )
+    assert printable("a\r\nb\x1b", keep="\r\n") == "a\r\nb\\x1b"  # GitHub escapes CR LF its own way
+    body = "denied\n::warning file=x::owned\n::set-output name=a::b" + "x" * 1000
+    shown = echo(body)
+    assert "\n" not in shown and len(shown) < 300 and shown.endswith("(853 more characters)")
+    line = error_line(f"registry said: {body}")
+    assert line.startswith("pinlint: error: ") and "\n" not in line
+    assert json_safe('{"a": "\x9b\u202e\udcff\U000e0001 ok é"}') == (
+        '{"a": "\\u009b\\u202e\\udcff\\udb40\\udc01 ok é"}'
+    )
