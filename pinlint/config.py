@@ -9,7 +9,6 @@ configuration are taken from there. An unknown key is an error naming the key.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -159,19 +158,19 @@ def _check_globs(patterns: Any, key: str, where: str) -> None:
             raise ConfigError(f"{where}: '{key}': {exc}") from None
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A configuration (or the pyproject.toml holding it) is a few kilobytes; more is refused."""
+
+
 def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    from pinlint import tomlfile
+
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
+        return tomlfile.load(path, MAX_CONFIG_BYTES)
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomlfile.TomlFileError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def load_file(path: Path) -> Config:
@@ -188,10 +187,11 @@ def load_file(path: Path) -> Config:
 
 def _has_pinlint_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8", errors="replace")
+        with pyproject.open("rb") as handle:
+            head = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return False
-    if "pinlint" not in text:  # cheap: most pyproject.toml files never mention it
+    if b"pinlint" not in head:  # cheap: most pyproject.toml files never mention it
         return False
     try:
         data = _load_toml(pyproject)

@@ -394,3 +394,71 @@ def test_escape_functions() -> None:
     assert json_safe('{"a": "\x9b\u202e\udcff\U000e0001 ok é"}') == (
         '{"a": "\\u009b\\u202e\\udcff\\udb40\\udc01 ok é"}'
     )
+
+
+# -- 10. TOML from the repository: nesting, size, encoding ----------------------------------------
+
+
+def _check_in(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    import os
+
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        code = main(["check", "."])
+    finally:
+        os.chdir(old)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "nested",
+    ["[" * 2000 + "]" * 2000, "{a = " * 2000 + "1" + "}" * 2000],
+    ids=["arrays", "inline-tables"],
+)
+@pytest.mark.parametrize("name", ["pinlint.lock", "pinlint.toml", "pyproject.toml"])
+def test_deeply_nested_toml_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, nested: str
+) -> None:
+    # Before: a RecursionError traceback.
+    document = {
+        "pinlint.lock": f"version = 1\nx = {nested}\n",
+        "pinlint.toml": f"select = {nested}\n",
+        "pyproject.toml": f"[tool.pinlint]\nselect = {nested}\n",
+    }[name]
+    root = _write(tmp_path, {name: document, "Dockerfile": "FROM python:3.12\n"})
+    code, err = _check_in(root, capsys)
+    assert code == 2
+    assert err.splitlines() == [f"pinlint: error: {root / name}: invalid TOML: arrays or tables nested too deeply"]
+
+
+def test_oversized_lock_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: no limit (59 MB took 22 s to parse, 387 MB ran for minutes).
+    root = _write(tmp_path, {"Dockerfile": "FROM python:3.12\n"})
+    with open(root / "pinlint.lock", "w") as fh:
+        fh.write("version = 1\n")
+        fh.write(("# " + "x" * 1021 + "\n") * (9 * 1024))  # 9 MiB of comments
+    started = time.perf_counter()
+    code, err = _check_in(root, capsys)
+    assert time.perf_counter() - started < 5
+    assert code == 2
+    assert err.splitlines() == [f"pinlint: error: {root / 'pinlint.lock'}: larger than 8 MiB; not read"]
+
+
+def test_oversized_config_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _write(tmp_path, {"pinlint.toml": "select = []\n" + "#\n" * (600 * 1024), "Dockerfile": "FROM scratch\n"})
+    code, err = _check_in(root, capsys)
+    assert code == 2
+    assert err.splitlines() == [f"pinlint: error: {root / 'pinlint.toml'}: larger than 1 MiB; not read"]
+
+
+@pytest.mark.parametrize("name", ["pinlint.lock", "pinlint.toml"])
+def test_toml_that_is_not_utf8_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    # Before: tomllib.load let the UnicodeDecodeError through as a traceback.
+    root = _write(tmp_path, {"Dockerfile": "FROM scratch\n"})
+    (root / name).write_bytes(b"version = 1\n# caf\xe9\n")
+    code, err = _check_in(root, capsys)
+    assert code == 2
+    assert err.splitlines() == [f"pinlint: error: {root / name}: invalid TOML: not UTF-8 (byte 0xe9 on line 2)"]
