@@ -462,3 +462,63 @@ def test_toml_that_is_not_utf8_is_a_one_line_error(
     code, err = _check_in(root, capsys)
     assert code == 2
     assert err.splitlines() == [f"pinlint: error: {root / name}: invalid TOML: not UTF-8 (byte 0xe9 on line 2)"]
+
+
+LONG = "x" * 300  # one path component longer than NAME_MAX (255)
+
+
+def test_file_kind_never_raises(tmp_path: Path) -> None:
+    import os
+
+    from pinlint.sources.text import file_kind
+
+    (tmp_path / "f").write_text("")
+    (tmp_path / "d").mkdir()
+    os.mkfifo(tmp_path / "p")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    assert file_kind(tmp_path / "f").is_file and file_kind(tmp_path / "d").is_dir
+    assert file_kind(tmp_path / "p").kind == "other"
+    assert file_kind(tmp_path / "nothing") == ("missing", "")
+    assert file_kind(tmp_path / "f" / "below") == ("missing", "")
+    with pytest.raises(OSError):
+        (tmp_path / LONG).is_file()  # what the callers used
+    assert file_kind(tmp_path / LONG) == ("missing", "File name too long")
+    assert file_kind(tmp_path / LONG / "Dockerfile").kind == "missing"
+    assert file_kind(tmp_path / "a\0b") == ("missing", "invalid path (NUL character)")
+    assert file_kind(tmp_path / "loop").kind == "missing"
+
+
+_WIRE = "the lead wires sources.text.file_kind into "
+
+
+@pytest.mark.xfail(strict=True, raises=OSError, reason=_WIRE + "sources/compose.py _build and _related")
+@pytest.mark.parametrize(
+    "compose",
+    [
+        f"services:\n  web:\n    build:\n      context: {LONG}\n",
+        f"services:\n  web:\n    build:\n      context: .\n      dockerfile: {LONG}\n",
+        f"include:\n  - {LONG}/compose.yaml\nservices: {{}}\n",
+        f"services:\n  web:\n    extends:\n      file: {LONG}.yaml\n      service: x\n",
+    ],
+    ids=["context", "dockerfile", "include", "extends"],
+)
+def test_overlong_path_component_in_compose_is_a_parse_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], compose: str
+) -> None:
+    # Before: OSError ENAMETOOLONG traceback from Path.is_file().
+    root = _write(tmp_path, {"compose.yaml": compose})
+    assert main(["check", "--no-config", str(root)]) == 1
+    assert "PIN900" in capsys.readouterr().out
+
+
+@pytest.mark.xfail(strict=True, raises=OSError, reason=_WIRE + "workflow.load_lock")
+def test_overlong_lock_file_setting_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _write(tmp_path, {"pinlint.toml": f'lock-file = "{LONG}"\n', "Dockerfile": "FROM scratch\n"})
+    code, err = _check_in(root, capsys)
+    assert code in (0, 2) and "Traceback" not in err
+
+
+@pytest.mark.xfail(strict=True, raises=OSError, reason=_WIRE + "discover.discover (paths given on the command line)")
+def test_overlong_path_argument_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--no-config", str(tmp_path / LONG)]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1
