@@ -522,3 +522,63 @@ def test_overlong_lock_file_setting_is_a_one_line_error(tmp_path: Path, capsys: 
 def test_overlong_path_argument_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--no-config", str(tmp_path / LONG)]) == 2
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+# -- 8. a registry's error body on stderr ------------------------------------------------------------
+
+_INJECTION = "nope\n::warning file=x::owned\n::set-output name=a::b\x1b[2K" + "y" * 5000
+
+
+@pytest.fixture
+def hostile_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A loopback registry that answers every manifest request with 404 and a hostile error body."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN", "message": _INJECTION}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, with_body: bool) -> None:
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
+        def do_HEAD(self) -> None:
+            self._reply(False)
+
+        def do_GET(self) -> None:
+            self._reply(True)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.delenv("DOCKER_AUTH_CONFIG", raising=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the lead wires report.escape.echo into registry/client.py _error_detail and error_line into cli.py",
+)
+def test_registry_error_body_cannot_inject_workflow_commands(
+    hostile_registry: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the whole body reached stderr, `::warning`/`::set-output` lines included.
+    assert main(["resolve", f"{hostile_registry}/x:1"]) == 3
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert _RAW_CONTROL.search(err) is None
+    assert "more characters)" in err and len(err) < 1000

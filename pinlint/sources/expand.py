@@ -58,13 +58,22 @@ class ExpansionBudget:
     def __init__(self, total: int = FILE_BUDGET) -> None:
         self.remaining = total
 
-    def charge(self, source_length: int, expanded_length: int) -> None:
-        """Count an expansion's growth; ExpansionLimitError once the file's budget is spent."""
-        self.remaining -= max(0, expanded_length - source_length)
+    @property
+    def spent(self) -> bool:
+        """Whether an expansion has already been refused (callers may report that only once)."""
+        return self.remaining < 0
+
+    def check(self) -> None:
+        """ExpansionLimitError when the budget is spent: refuse before doing any work."""
         if self.remaining < 0:
             raise ExpansionLimitError(
                 f"variable expansions in this file add more than {FILE_BUDGET} characters in total"
             )
+
+    def charge(self, source_length: int, expanded_length: int) -> None:
+        """Count an expansion's growth; ExpansionLimitError once the file's budget is spent."""
+        self.remaining -= max(0, expanded_length - source_length)
+        self.check()
 
 
 def expansion_limit(source_length: int) -> int:
@@ -378,6 +387,8 @@ def expand(
     """Expand variables in `word` and remove its quotes; `env` holds the variables that are set.
     ExpansionLimitError (an ExpansionError) when the value grows too large or nests too deep, or
     when `budget`, the file's, is spent."""
+    if budget is not None:
+        budget.check()
     lexer = _Lexer(word, env, escape)
     chars, offs = lexer.run()
     if budget is not None:

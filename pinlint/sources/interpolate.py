@@ -158,6 +158,8 @@ def interpolate(
     grow too large or nest too deep, or a spent `budget` (the file's), are a TemplateError."""
     template = _Template(source, env, keep_missing)
     try:
+        if budget is not None:
+            budget.check()
         chars, offs = template.run()
         if budget is not None:
             budget.charge(len(source.text), len(chars))
