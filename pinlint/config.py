@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from pinlint.errors import ConfigError
 from pinlint.model import Severity
+from pinlint.sources.text import file_kind
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -207,7 +208,7 @@ def find_config(start: Path) -> Path | None:
     while True:
         for name in CONFIG_NAMES:
             candidate = directory / name
-            if not candidate.is_file():
+            if not file_kind(candidate).is_file:
                 continue
             if name != "pyproject.toml":
                 return candidate
@@ -222,8 +223,9 @@ def load(config_file: str | None = None, *, use_config: bool = True, cwd: Path |
     cwd = cwd or Path(os.getcwd())
     if config_file is not None:
         path = Path(config_file)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {config_file}")
+        state = file_kind(path)
+        if not state.is_file:
+            raise ConfigError(f"config file not found: {config_file}{f' ({state.reason})' if state.reason else ''}")
         return load_file(path)
     if not use_config:
         return Config(root=cwd.resolve())

@@ -599,3 +599,11 @@ def test_fan_out_in_dotenv_is_bounded_per_file(tmp_path: Path, capsys: pytest.Ca
     )
     assert main(["check", "--no-config", str(root)]) == 1
     assert "PIN004" in capsys.readouterr().out
+
+
+def test_overlong_config_path_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: OSError ENAMETOOLONG traceback from Path.is_file() in config.load.
+    assert main(["check", "--config", str(tmp_path / LONG), str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"pinlint: error: config file not found: {tmp_path / LONG} (File name too long)"
+    ]
