@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from pinlint.model import Diagnostic
 from pinlint.report import RunResult
+from pinlint.report.escape import json_safe
 
 SCHEMA_VERSION = 1
 
@@ -37,5 +38,5 @@ def write(result: RunResult, out: TextIO) -> None:
         "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
         "files_checked": result.files_checked,
     }
-    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write(json_safe(json.dumps(document, indent=2, ensure_ascii=False)))
     out.write("\n")

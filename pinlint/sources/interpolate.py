@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pinlint.model import MappedText
-from pinlint.sources.expand import Value, conditional, literal
+from pinlint.sources.expand import (
+    ExpansionBudget,
+    ExpansionLimitError,
+    Value,
+    conditional,
+    enter_nesting,
+    expansion_limit,
+    extend_bounded,
+    literal,
+)
 
 _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*", re.ASCII)
 
@@ -40,6 +49,8 @@ class _Template:
         self.used: list[str] = []
         self.missing: list[str] = []
         self.errors: list[str] = []
+        self.limit = expansion_limit(len(source.text))
+        self.depth = 0
 
     def run(self, *, in_braces: bool = False) -> tuple[list[str], list[int]]:
         chars: list[str] = []
@@ -80,8 +91,7 @@ class _Template:
         if value is None:
             self.missing.append(name)
             return False
-        chars.extend(value.text)
-        offs.extend(value.offsets)
+        extend_bounded(chars, offs, value, self.limit)
         return True
 
     def _keep(self, start: int, chars: list[str], offs: list[int]) -> None:
@@ -113,7 +123,9 @@ class _Template:
         else:
             raise TemplateError(f"invalid template: {self.text[start : self.pos + 1]!r}")
         missing_before = len(self.missing)
+        self.depth = enter_nesting(self.depth)
         word_chars, word_offs = self.run(in_braces=True)
+        self.depth -= 1
         self.pos += 1
         word_missing = self.missing[missing_before:]
         del self.missing[missing_before:]
@@ -127,19 +139,32 @@ class _Template:
             self.missing.append(name)
             self._keep(start, chars, offs)
             return
-        chars.extend(result.text)
-        offs.extend(result.offsets)
+        extend_bounded(chars, offs, result, self.limit)
         if result is word:
             self.missing.extend(word_missing)
         elif kind == "+" and value is None:
             self._keep(start, chars, offs)
 
 
-def interpolate(source: MappedText, env: Mapping[str, Value], *, keep_missing: bool = False) -> Interpolation:
+def interpolate(
+    source: MappedText,
+    env: Mapping[str, Value],
+    *,
+    keep_missing: bool = False,
+    budget: ExpansionBudget | None = None,
+) -> Interpolation:
     """Interpolate `source`; with `keep_missing`, expressions whose variable has no value are left
-    as written (used for `dockerfile_inline`, so the Dockerfile parser reports them)."""
+    as written (used for `dockerfile_inline`, so the Dockerfile parser reports them). Values that
+    grow too large or nest too deep, or a spent `budget` (the file's), are a TemplateError."""
     template = _Template(source, env, keep_missing)
-    chars, offs = template.run()
+    try:
+        if budget is not None:
+            budget.check()
+        chars, offs = template.run()
+        if budget is not None:
+            budget.charge(len(source.text), len(chars))
+    except ExpansionLimitError as exc:
+        raise TemplateError(str(exc)) from None
     return Interpolation(MappedText("".join(chars), tuple(offs)), template.used, template.missing, template.errors)
 
 
