@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from pinlint import reference
 from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
 from pinlint.sources.expand import SENTINEL, Value, digest_part, insertion_is_safe, literal, tag_part
-from pinlint.sources.interpolate import TemplateError, interpolate, parse_env_file
+from pinlint.sources.interpolate import DotenvError, TemplateError, interpolate, parse_env_file
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
 _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
@@ -70,8 +70,8 @@ def project_environment(directory: Path, shell: Mapping[str, Value]) -> dict[str
     variables: dict[str, Value] = {}
     if env_file.is_file():
         try:
-            variables = parse_env_file(env_file.read_text(encoding="utf-8", errors="replace"), shell)
-        except (OSError, TemplateError):
+            variables = parse_env_file(env_file.read_bytes().decode("utf-8", errors="replace"), shell)
+        except (OSError, TemplateError, DotenvError):
             variables = {}
     variables.update(shell)
     return variables
