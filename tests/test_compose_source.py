@@ -480,9 +480,14 @@ def test_legacy_layout_services_at_the_top_level() -> None:
     ("text", "expected"),
     [
         pytest.param(
-            "services:\n  a: {image: nginx}\n---\nservices:\n  b: {image: redis}\n",
-            [((4, 1, 4, 1), "a Compose file holds one YAML document; found several")],
-            id="multi-document",
+            "services:\n  a: {image: nginx}\n---\n- b\n",
+            [((4, 1, 4, 1), "a Compose file must be a mapping at the top level")],
+            id="second-document-not-a-mapping",
+        ),
+        pytest.param(
+            "name: x\nsevices:\n  b: {image: redis}\n",
+            [((2, 1, 2, 1), "unknown top-level key 'sevices' in a Compose file (did you mean 'services'?)")],
+            id="misspelled-top-level-key",
         ),
         pytest.param(
             "- services: {}\n",

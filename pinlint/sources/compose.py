@@ -17,6 +17,7 @@ the Dockerfile's ARGs) and `dockerfile_inline` is parsed in place. `include:` an
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pinlint import reference
+from pinlint.discover import compose_name as compose_file_name
 from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
 from pinlint.sources.expand import SENTINEL, Value, digest_part, insertion_is_safe, literal, tag_part
 from pinlint.sources.interpolate import DotenvError, TemplateError, interpolate, parse_env_file
@@ -33,6 +35,8 @@ _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
 _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 _COMMENT = re.compile(r"(?:^|\s)#(.*)$")
 _MAX_MERGE_DEPTH = 64
+# compose-spec.json `properties` of the top level (compose-go schema/compose-spec.json)
+_TOP_LEVEL_KEYS = ("version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs")
 
 
 class BuildTarget(NamedTuple):
@@ -173,26 +177,27 @@ class ComposeParser:
         if not documents:
             self.result.is_compose = False
             return self.result
-        if len(documents) > 1:
-            self._error(
-                "a Compose file holds one YAML document; found several", documents[1].start_mark.index
-            )
-            return self.result
-        root = documents[0]
-        duplicate = _duplicate_key(root)
-        if duplicate is not None:
-            key, first_line = duplicate
-            message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
-            self._error(message, key.start_mark.index)
-            return self.result
-        if not isinstance(root, yaml.MappingNode):
-            self._error("a Compose file must be a mapping at the top level", root.start_mark.index)
+        for document in documents:  # compose-go loader.go loadYamlFile decodes and checks each one
+            duplicate = _duplicate_key(document)
+            if duplicate is not None:
+                key, first_line = duplicate
+                message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
+                self._error(message, key.start_mark.index)
+                return self.result
+            if not isinstance(document, yaml.MappingNode):
+                self._error("a Compose file must be a mapping at the top level", document.start_mark.index)
+                return self.result
+        root = documents[0] if len(documents) == 1 else self._merge_documents(documents)
+        legacy = self._get(root, "services") is None and self._looks_legacy(root)
+        if not legacy and not self._top_level_keys(documents):
             return self.result
         services = self._get(root, "services")
         if services is None:
-            services = root if self._looks_legacy(root) else None
+            services = root if legacy else None
             if services is None:
-                self.result.is_compose = False
+                # nothing to check (unless PIN900s above count it), but an include-only file
+                self.result.is_compose = self._get(root, "include") is not None
+                self._includes(root)
                 return self.result
         elif not isinstance(services, yaml.MappingNode):
             if not (isinstance(services, yaml.ScalarNode) and services.tag == "tag:yaml.org,2002:null"):
@@ -202,6 +207,62 @@ class ComposeParser:
             self._service(service)
         self._includes(root)
         return self.result
+
+    def _top_level_keys(self, documents: list[Any]) -> bool:
+        """False when no document has a Compose top-level key and the name is not a Compose
+        name (then this is not a Compose file). Otherwise each key the Compose specification
+        does not define is PIN900 at its position: the top level of compose-spec.json is closed
+        (`additionalProperties: false`, only `^x-` extensions), so compose-go's
+        `schema.Validate` (loader.go loadYamlFile) refuses `sevices:` or `service:`."""
+        yaml = _yaml()
+        keys = [k for document in documents for k, _ in document.value if isinstance(k, yaml.ScalarNode)]
+        named = compose_file_name(Path(self.display).name)
+        if not named and not any(k.value in _TOP_LEVEL_KEYS for k in keys):
+            self.result.is_compose = False
+            return False
+        for key in keys:
+            name = key.value
+            if name in _TOP_LEVEL_KEYS or name.startswith("x-") or key.tag == "tag:yaml.org,2002:merge":
+                continue
+            close = difflib.get_close_matches(name, _TOP_LEVEL_KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self._error(f"unknown top-level key '{name}' in a Compose file{hint}", key.start_mark.index)
+        return True
+
+    def _merge_documents(self, documents: list[Any]) -> Any:
+        """The documents of a multi-document file merged in order, as compose-go's loadYamlFile
+        merges each decoded document into the model with override.Merge: mappings merge key by
+        key, a later scalar wins, sequences are appended (the image-bearing lists `cache_from`,
+        `volumes`, `pre_start` keep every entry), `!reset` drops a key and `!override` replaces
+        it. Scalars keep their nodes, so every image keeps its position for reports and fixes."""
+        merged = documents[0]
+        for document in documents[1:]:
+            merged = self._merge_nodes(merged, document, 0)
+        return merged
+
+    def _merge_nodes(self, base: Any, other: Any, depth: int) -> Any:
+        yaml = _yaml()
+        if other.tag == "!override" or depth > _MAX_MERGE_DEPTH:
+            return other
+        if isinstance(base, yaml.MappingNode) and isinstance(other, yaml.MappingNode):
+            pairs = list(self._mapping(base))
+            position = {k.value: i for i, (k, _) in enumerate(pairs) if isinstance(k, yaml.ScalarNode)}
+            dropped: set[int] = set()
+            for key, value in self._mapping(other):
+                index = position.get(key.value) if isinstance(key, yaml.ScalarNode) else None
+                if value.tag == "!reset":
+                    if index is not None:
+                        dropped.add(index)
+                    continue
+                if index is None:
+                    pairs.append((key, value))
+                else:
+                    pairs[index] = (pairs[index][0], self._merge_nodes(pairs[index][1], value, depth + 1))
+            kept = [pair for i, pair in enumerate(pairs) if i not in dropped]
+            return yaml.MappingNode(base.tag, kept, base.start_mark, other.end_mark)
+        if isinstance(base, yaml.SequenceNode) and isinstance(other, yaml.SequenceNode):
+            return yaml.SequenceNode(base.tag, [*base.value, *other.value], base.start_mark, other.end_mark)
+        return other
 
     def _looks_legacy(self, root: Any) -> bool:
         pairs = self._mapping(root)
