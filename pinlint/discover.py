@@ -57,6 +57,7 @@ class SourceFile(NamedTuple):
     path: Path  # as given or found (not resolved: symlinks stay symlinks)
     display: str  # what reports show: relative to the working directory when below it
     kind: str
+    explicit: bool = False  # named on the command line: never skipped without a word
 
 
 class _Excluder:
@@ -111,7 +112,7 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
                 found.setdefault(absolute(file_path), SourceFile(file_path, display_path(file_path, cwd), kind))
         elif path.is_file():
             explicit_kind = kind_of(path.name, explicit=True) or DOCKERFILE
-            found.setdefault(absolute(path), SourceFile(path, display_path(path, cwd), explicit_kind))
+            found.setdefault(absolute(path), SourceFile(path, display_path(path, cwd), explicit_kind, explicit=True))
         elif path.exists():
             errors.append(f"{arg}: not a regular file")
         else:

@@ -230,3 +230,15 @@ class FileFacts:
         self.instructions: list[Instruction] = []
         self.errors: list[tuple[Span, str]] = []  # become PIN900
         self.comments: list[tuple[int, str]] = []  # (line, text after '#')
+
+
+class CodedMessage(str):
+    """A message in `FileFacts.errors` that belongs to another "source" rule than PIN900 (a
+    build that cannot run is PIN901, a named file of no kind pinlint reads is PIN902)."""
+
+    code: str
+
+    def __new__(cls, text: str, code: str) -> CodedMessage:
+        message = super().__new__(cls, text)
+        message.code = code
+        return message

@@ -18,13 +18,14 @@ from typing import NamedTuple
 from pinlint import engine
 from pinlint.config import Config
 from pinlint.discover import COMPOSE, DOCKERFILE, SourceFile, display_path, relative_to_root
-from pinlint.model import Diagnostic, FileFacts, PinIntent, Span, TextIndex
+from pinlint.model import CodedMessage, Diagnostic, FileFacts, PinIntent, Span, TextIndex
 from pinlint.report import RunResult
 from pinlint.sources import text as source_text
 from pinlint.sources.dockerfile import parse_dockerfile
 from pinlint.sources.expand import Value
 
 Loader = Callable[[], source_text.SourceText]
+NOT_READ = CodedMessage("not a file kind pinlint reads: YAML without Compose services (nothing checked)", "PIN902")
 Variant = tuple[dict[str, Value], frozenset[str]]  # build arguments, named contexts
 
 
@@ -124,6 +125,9 @@ class _Run:
             env = {**env, **inherited}
         result = parse_compose(loaded.text, source.display, location, env)
         if not result.is_compose and not result.facts.errors:
+            if source.explicit:  # named on the command line: say why nothing was checked
+                self.outcome.result.files_checked += 1
+                self.lint(_error_facts(source.display, NOT_READ, kind=COMPOSE), source.path)
             return
         self.outcome.result.files_checked += 1
         self.lint(result.facts, source.path)

@@ -75,7 +75,8 @@ def collect(
         name = stdin_filename or "Dockerfile"
         kind = discover.kind_of(Path(name).name, explicit=True) or discover.DOCKERFILE
         data = (stdin or sys.stdin).buffer.read()
-        items.append((discover.SourceFile(Path(name), name, kind), functools.partial(source_text.decode, data)))
+        source = discover.SourceFile(Path(name), name, kind, explicit=True)
+        items.append((source, functools.partial(source_text.decode, data)))
     else:
         if stdin_filename:
             raise UsageError("--stdin-filename needs '-' as the path")

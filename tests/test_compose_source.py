@@ -412,7 +412,17 @@ def test_missing_dockerfile_is_an_error_at_the_build(tmp_path: Path) -> None:
     result = parse("services:\n  a:\n    build: ./missing\n", location=tmp_path / "compose.yaml")
     assert result.builds == []
     assert [(where(span), message) for span, message in result.facts.errors] == [
-        ((3, 12, 3, 12), "build: Dockerfile not found: missing/Dockerfile")
+        ((3, 12, 3, 12), "build: context directory not found: missing")
+    ]
+    # a build that cannot run is PIN901 (build-error), not a parse error
+    assert [getattr(message, "code", "PIN900") for _, message in result.facts.errors] == ["PIN901"]
+
+
+def test_missing_dockerfile_in_an_existing_context_is_a_build_error(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    result = parse("services:\n  a:\n    build: ./app\n", location=tmp_path / "compose.yaml")
+    assert [(where(span), message, message.code) for span, message in result.facts.errors] == [
+        ((3, 12, 3, 12), "build: Dockerfile not found: app/Dockerfile", "PIN901")
     ]
 
 

@@ -7,6 +7,7 @@ marks a repository root for the walker, as for ruff).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -140,6 +141,26 @@ def test_explicit_files_are_checked_whatever_their_name(cli: Cli, write: Write) 
     run = cli("check", "docker/base.image", "README.md")
     assert checked(run) == ["docker/base.image"]
     assert run.lines[-2] == "Found 1 problem in 1 of 2 files checked."
+
+
+def test_a_named_yaml_file_that_is_not_compose_is_reported_not_skipped(cli: Cli, write: Write) -> None:
+    # `pinlint check values.yaml` used to say "All checks passed! (0 files checked)"
+    write("deploy/values.yaml", "image:\n  repository: nginx\n  tag: '1.25'\n")
+    write("deploy/stack.yaml", "services:\n  web:\n    image: nginx:1.25\n")
+    run = cli("check", "deploy/values.yaml")
+    assert run.code == 0  # info: below the default fail level
+    assert run.lines[0] == (
+        "deploy/values.yaml:1:1: PIN902 not a file kind pinlint reads: YAML without Compose services (nothing checked)"
+    )
+    assert run.lines[-1] == "Found 1 problem in 1 of 1 files checked."
+    report = json.loads(cli("check", "--format", "json", "deploy/values.yaml").out)
+    assert report["files_checked"] == 1
+    assert [(d["code"], d["severity"]) for d in report["diagnostics"]] == [("PIN902", "info")]
+    github = cli("check", "--format", "github", "deploy/values.yaml").out
+    assert github.startswith("::notice file=deploy/values.yaml,line=1,col=1,")
+    # walking the directory: values.yaml is not looked at, stack.yaml has no Compose name either
+    assert cli("check", "deploy").out == "All checks passed! (0 files checked)\n"
+    assert checked(cli("check", "deploy/stack.yaml")) == ["deploy/stack.yaml"]
 
 
 def test_a_directory_named_dockerfile_is_walked_not_read(cli: Cli, write: Write) -> None:
@@ -380,7 +401,6 @@ def test_discover_display_keeps_paths_outside_the_working_directory(
 
 
 # -- paths with `..` -------------------------------------------------------------------------
-
 
 
 def test_gitignore_applies_when_walking_a_parent_given_with_dotdot(

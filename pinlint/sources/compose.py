@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from pinlint import reference
 from pinlint.discover import compose_name as compose_file_name
-from pinlint.model import FileFacts, ImageUse, MappedText, Span, TextIndex
+from pinlint.model import CodedMessage, FileFacts, ImageUse, MappedText, Span, TextIndex
 from pinlint.sources.expand import SENTINEL, Value, digest_part, insertion_is_safe, literal, tag_part
 from pinlint.sources.interpolate import DotenvError, TemplateError, interpolate, parse_env_file
 
@@ -443,6 +443,10 @@ class ComposeParser:
         if _URL_CONTEXT.match(context):
             return  # a remote context cannot be read offline
         context_dir = self.directory / context
+        if not context_dir.is_dir():
+            shown = os.path.relpath(context_dir, self.directory)
+            self._error(CodedMessage(f"build: context directory not found: {shown}", "PIN901"), origin.start)
+            return
         dockerfile = "Dockerfile"
         if dockerfile_node is not None and self._is_scalar(dockerfile_node):
             value, start, _ = self._interpolated(dockerfile_node)
@@ -453,7 +457,7 @@ class ComposeParser:
         path = context_dir / dockerfile
         if not path.is_file():
             shown = os.path.relpath(path, self.directory)
-            self._error(f"build: Dockerfile not found: {shown}", origin.start)
+            self._error(CodedMessage(f"build: Dockerfile not found: {shown}", "PIN901"), origin.start)
             return
         self.result.builds.append(BuildTarget(path, args, origin, self._context_names(build)))
 

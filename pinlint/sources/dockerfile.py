@@ -383,8 +383,8 @@ class DockerfileParser:
             if instr.keyword == "FROM" and not instr.onbuild and len(instr.args) == 3:
                 all_stages.add(instr.args[2].text.lower())
             elif instr.keyword == "FROM" and not instr.onbuild and len(instr.args) > 3:
-                if instr.args[-2].text.lower() == "as":  # `FROM --platform x img AS name`: still a stage
-                    all_stages.add(instr.args[-1].text.lower())
+                named = instr.args[-2].text.lower() == "as"  # `FROM --platform x img AS name`: a stage still
+                all_stages.update([instr.args[-1].text.lower()] if named else [])
         env: dict[str, Value] = {}
         for name, value in PLATFORM_ARGS.items():
             env[name] = literal(value)
