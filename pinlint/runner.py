@@ -104,8 +104,8 @@ class _Run:
         self.outcome.facts.append(facts)
 
     def compose(self, source: SourceFile, load: Loader, inherited: Mapping[str, Value] | None = None) -> None:
-        """Check a Compose file; `inherited` are the variables of the file that includes or
-        extends it, which win over its own `.env`."""
+        """Check a Compose file; `inherited` is the whole environment the file that includes or
+        extends it gives it (see ComposeParser._related); otherwise its own `.env` and the shell."""
         from pinlint.sources.compose import parse_compose, project_environment
 
         key = (COMPOSE, Path(os.path.realpath(source.path)))
@@ -120,9 +120,7 @@ class _Run:
         self.outcome.sources[source.display] = SourceRecord(source.path, COMPOSE, loaded.text, loaded.bom)
         location = source.path if source.display != "-" else None
         directory = source.path.absolute().parent
-        env = project_environment(directory, self.shell())
-        if inherited is not None:
-            env = {**env, **inherited}
+        env = dict(inherited) if inherited is not None else project_environment(directory, self.shell())
         result = parse_compose(loaded.text, source.display, location, env)
         if not result.is_compose and not result.facts.errors:
             if source.explicit:  # named on the command line: say why nothing was checked

@@ -29,7 +29,7 @@ from pinlint import reference
 from pinlint.discover import compose_name as compose_file_name
 from pinlint.model import CodedMessage, FileFacts, ImageUse, MappedText, Span, TextIndex
 from pinlint.sources.expand import SENTINEL, Value, digest_part, insertion_is_safe, literal, tag_part
-from pinlint.sources.interpolate import DotenvError, TemplateError, interpolate, parse_env_file
+from pinlint.sources.interpolate import DotenvError, TemplateError, interpolate, parse_env_file, read_dotenv
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
 _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
@@ -53,7 +53,7 @@ class BuildTarget(NamedTuple):
 class ComposeResult:
     facts: FileFacts
     builds: list[BuildTarget] = field(default_factory=list)
-    # include: and extends.file: compose files, with the variables they see (None: their own)
+    # include: and extends.file: compose files, with the whole environment they are interpolated with
     related: list[tuple[Path, Mapping[str, Value] | None]] = field(default_factory=list)
     is_compose: bool = True
 
@@ -317,14 +317,17 @@ class ComposeParser:
             return
         for entry in include.value:
             if isinstance(entry, yaml.ScalarNode):
-                self._related(entry, "include")
+                self._related(entry, "include", self._include_environment(entry, None, None))
                 continue
             paths = self._get(entry, "path")
-            if isinstance(paths, yaml.SequenceNode):
-                for path in paths.value:
-                    self._related(path, "include")
-            elif paths is not None:
-                self._related(paths, "include")
+            path_nodes = paths.value if isinstance(paths, yaml.SequenceNode) else [paths] if paths is not None else []
+            if not path_nodes:
+                continue
+            env = self._include_environment(path_nodes[0], self._get(entry, "project_directory"), self._get(entry, "env_file"))
+            if env is None:
+                continue
+            for path in path_nodes:
+                self._related(path, "include", env)
 
     def _interpolated(self, node: Any) -> tuple[Value | None, int, int]:
         raw, start, end = self._scalar_text(node)
@@ -337,8 +340,59 @@ class ComposeParser:
             return None, start, end
         return result.value, start, end
 
-    def _related(self, node: Any, field_name: str) -> None:
-        """Another Compose file to read; it sees this file's variables (over its own `.env`)."""
+    def _include_environment(self, first: Any, project_directory: Any, env_file: Any) -> Mapping[str, Value] | None:
+        """The variables an included file is interpolated with, as compose-go loader/include.go
+        ApplyInclude gives them: `project_directory` (default: the first path's directory;
+        relative to this file's directory) decides where `.env` is looked up when `env_file` is
+        not given; `env_file` entries are relative to this file's directory (`/dev/null` skipped,
+        a missing one refuses the project) and read in order (dotenv GetEnvFromFile, this
+        project's variables winning inside them); then this project's variables win over what
+        the files define (types.Mapping.Merge keeps existing keys). None: an error was reported."""
+        yaml = _yaml()
+        files: list[Path] = []
+        if env_file is not None:
+            nodes = env_file.value if isinstance(env_file, yaml.SequenceNode) else [env_file]
+            for node in nodes:
+                value = self._include_path(node)
+                if value is None:
+                    continue
+                if value == "/dev/null":
+                    continue
+                path = self.directory / value
+                if not path.is_file():
+                    self._error(f"include: env_file not found: {value}", node.start_mark.index)
+                    return None
+                files.append(path)
+        else:
+            if project_directory is not None and self._include_path(project_directory) is not None:
+                base = self.directory / str(self._include_path(project_directory))
+            else:
+                first_path = self._include_path(first)
+                if first_path is None:
+                    return self.env
+                base = (self.directory / first_path).parent
+            if (base / ".env").is_file():
+                files.append(base / ".env")
+        defined: dict[str, Value] = {}
+        for path in files:
+            try:
+                read_dotenv(path.read_bytes().decode("utf-8", errors="replace"), self.env, defined)
+            except (OSError, DotenvError) as exc:
+                self._error(f"include: cannot read env_file {path.name}: {exc}", first.start_mark.index)
+                return None
+        return {**defined, **self.env}
+
+    def _include_path(self, node: Any) -> str | None:
+        if not self._is_scalar(node):
+            return None
+        value, _, _ = self._interpolated(node)
+        return None if value is None else value.text
+
+    def _related(self, node: Any, field_name: str, env: Mapping[str, Value] | None = None) -> None:
+        """Another Compose file to read, with the whole environment it is interpolated with: for
+        `extends.file`, this project's variables (compose-go loader/extends.go getExtendsBaseFromFile
+        loads the file with the extending project's options, so its own `.env` is not read); for
+        `include`, what `_include_environment` says."""
         if not self._is_scalar(node):
             return
         value, start, end = self._interpolated(node)
@@ -348,7 +402,7 @@ class ComposeParser:
         if not path.is_file():
             self._error(f"{field_name}: file not found: {value.text}", start, end)
             return
-        self.result.related.append((path, self.env))
+        self.result.related.append((path, self.env if env is None else env))
 
     # -- images --------------------------------------------------------------------------
 
