@@ -323,7 +323,8 @@ class ComposeParser:
             path_nodes = paths.value if isinstance(paths, yaml.SequenceNode) else [paths] if paths is not None else []
             if not path_nodes:
                 continue
-            env = self._include_environment(path_nodes[0], self._get(entry, "project_directory"), self._get(entry, "env_file"))
+            project_directory, env_file = self._get(entry, "project_directory"), self._get(entry, "env_file")
+            env = self._include_environment(path_nodes[0], project_directory, env_file)
             if env is None:
                 continue
             for path in path_nodes:
