@@ -120,6 +120,12 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
     return sorted(found.values(), key=lambda f: f.display), errors
 
 
+def project_compose_files(config: Config) -> list[Path]:
+    """Every Compose file the walk finds under the project root, whatever paths a run checks: what
+    they build decides what the project's Dockerfiles mean (the partial-run property)."""
+    return [path for path, kind in _walk(config.root, _Excluder(config)) if kind == COMPOSE]
+
+
 def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:
     start = absolute(top)
     repo = find_repo_root(start)

@@ -23,6 +23,7 @@ from pinlint.report import RunResult
 from pinlint.sources import text as source_text
 from pinlint.sources.dockerfile import parse_dockerfile
 from pinlint.sources.expand import Value
+from pinlint.sources.project import ProjectBuilds, local_build, read_project
 
 Loader = Callable[[], source_text.SourceText]
 NOT_READ = CodedMessage("not a file kind pinlint reads: YAML without Compose services (nothing checked)", "PIN902")
@@ -82,6 +83,13 @@ class _Run:
         self.reported: set[tuple[str, int, int, str, str]] = set()
         self.builds: dict[Path, list[Variant]] = {}
         self._shell: dict[str, Value] | None = None
+        self._project: ProjectBuilds | None = None
+
+    def project(self) -> ProjectBuilds:
+        """What the Compose files under the project root build (read once, whatever the paths)."""
+        if self._project is None:
+            self._project = read_project(self.config, self.shell(), self.cwd)
+        return self._project
 
     def shell(self) -> dict[str, Value]:
         if self._shell is None:
@@ -92,6 +100,8 @@ class _Run:
 
     def lint(self, facts: FileFacts, path: Path) -> None:
         codes = self.selection.for_file(_relative(path, self.config.root))
+        local = self.project().local_images  # FROM/COPY --from a local build output: not a registry image
+        facts.images[:] = [u for u in facts.images if u.kind.startswith("compose-") or local_build(u, local) is None]
         diagnostics, _ = engine.lint(facts, self.config, codes, lock=self.lock)
         fresh: list[Diagnostic] = []
         for d in diagnostics:
@@ -128,6 +138,11 @@ class _Run:
                 self.lint(_error_facts(source.display, NOT_READ, kind=COMPOSE), source.path)
             return
         self.outcome.result.files_checked += 1
+        for name, service in result.local_images.items():  # a Compose file outside the project root
+            self.project().local_images.setdefault(name, f"{service} ({source.display})")
+        local = self.project().local_images
+        images = result.facts.images
+        images[:] = [u for u in images if id(u) not in result.never_pulled or local_build(u, local) is None]
         self.lint(result.facts, source.path)
         for build in result.builds:
             self.builds.setdefault(build.dockerfile.resolve(), []).append((dict(build.args), build.contexts))
@@ -170,6 +185,8 @@ def check_files(
             dockerfiles.append((source, load))
     for source, load in dockerfiles:
         variants = run.builds.pop(source.path.resolve(), []) if source.display != "-" else []
+        if not variants and source.display != "-":  # checked without the Compose file that builds it
+            variants = run.project().builds.get(source.path.resolve(), [])
         run.dockerfile(source, load, _distinct(variants))
     for path, variants in run.builds.items():  # built by a Compose file, not found by discovery
         shown = SourceFile(path, display_path(path, run.cwd), DOCKERFILE)

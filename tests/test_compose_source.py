@@ -557,3 +557,32 @@ def test_inline_reference_across_dollar_dollar_covers_the_written_text() -> None
     use = one(text)
     assert where(use.span) == (6, 14, 6, 29)
     assert use.text == source(text, use.span) == "busybox:$${TAG}"
+
+
+# -- the partial-run property over the corpus --------------------------------------------------
+
+
+def _dockerfiles_of(folder: Path) -> list[str]:
+    from pinlint.discover import dockerfile_name
+
+    return sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and dockerfile_name(p.name)
+    )
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if _dockerfiles_of(CORPUS_DIR / n)])
+def test_dockerfile_checked_alone_gets_the_project_verdict(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pinlint check app/Dockerfile` says about that file what `pinlint check .` says: the
+    Compose files that build it (their build args, the images they build) are read either way."""
+    folder = CORPUS_DIR / name
+    _clean_environment(monkeypatch, folder)
+    monkeypatch.chdir(folder)
+    expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
+    for dockerfile in _dockerfiles_of(folder):
+        capsys.readouterr()
+        main(["check", "--no-config", dockerfile])
+        out = capsys.readouterr().out
+        lines = [line for line in out.splitlines() if not line.startswith(SUMMARY_PREFIXES)]
+        assert lines == [line for line in expected if line.startswith(f"{dockerfile}:")], dockerfile

@@ -56,12 +56,22 @@ class ComposeResult:
     # include: and extends.file: compose files, with the whole environment they are interpolated with
     related: list[tuple[Path, Mapping[str, Value] | None]] = field(default_factory=list)
     is_compose: bool = True
+    # images this file builds (`build:` and `image: NAME`): canonical name:tag → building service
+    local_images: dict[str, str] = field(default_factory=dict)
+    # ids of the `image:` uses of services with `pull_policy: never`/`build`: a local image when
+    # another service builds it (otherwise `docker compose up` pulls the name from its registry)
+    never_pulled: set[int] = field(default_factory=set)
 
 
 def _yaml() -> Any:
     import yaml
 
     return yaml
+
+
+def _loader() -> Any:
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def shell_environment() -> dict[str, Value]:
@@ -93,6 +103,7 @@ class ComposeParser:
         self.facts = self.result.facts
         self._seen_nodes: set[int] = set()
         self._merged: dict[int, list[tuple[Any, Any]]] = {}
+        self._root: Any = None
 
     # -- YAML helpers ----------------------------------------------------------------------
 
@@ -188,6 +199,7 @@ class ComposeParser:
                 self._error("a Compose file must be a mapping at the top level", document.start_mark.index)
                 return self.result
         root = documents[0] if len(documents) == 1 else self._merge_documents(documents)
+        self._root = root
         legacy = self._get(root, "services") is None and self._looks_legacy(root)
         if not legacy and not self._top_level_keys(documents):
             return self.result
@@ -205,6 +217,7 @@ class ComposeParser:
             return self.result
         for _, service in self._mapping(services):
             self._service(service)
+        self._local_builds(services)
         self._includes(root)
         return self.result
 
@@ -286,8 +299,12 @@ class ComposeParser:
         build = self._get(service, "build")
         image = self._get(service, "image")
         has_build = build is not None and not (isinstance(build, yaml.ScalarNode) and build.tag in ("!reset",))
-        if image is not None and not has_build:
+        if image is not None and not has_build and not self._inherits_build(service, build, 0):
+            before = len(self.facts.images)
             self._image("compose-image", image)
+            pull_policy = self._get(service, "pull_policy")
+            if len(self.facts.images) > before and getattr(pull_policy, "value", None) in ("never", "build"):
+                self.result.never_pulled.add(id(self.facts.images[-1]))
         if has_build:
             self._build(build)
         volumes = self._get(service, "volumes")
@@ -309,6 +326,69 @@ class ComposeParser:
             other = self._get(extends, "file")
             if other is not None and self._is_scalar(other):
                 self._related(other, "extends")  # compose-go reads it with this project's variables
+
+    def _inherits_build(
+        self, service: Any, build: Any, depth: int, root: Any = None, directory: Path | None = None
+    ) -> bool:
+        """Whether the service builds its image through `extends`: compose-go loader/extends.go
+        applyServiceExtends merges the base service (from this file, or `extends.file` relative to
+        the extending file's directory) under the service, so an inherited `build:` makes
+        `image:` the name of the build output, unless the service resets it (`build: !reset`)."""
+        yaml = _yaml()
+        if build is not None or depth > 8 or not isinstance(service, yaml.MappingNode):
+            return False
+        extends = self._get(service, "extends")
+        if extends is None:
+            return False
+        directory = self.directory if directory is None else directory
+        if isinstance(extends, yaml.ScalarNode):
+            name_node, file_node = extends, None
+        else:
+            name_node, file_node = self._get(extends, "service"), self._get(extends, "file")
+        if name_node is None or not self._is_scalar(name_node):
+            return False
+        if file_node is not None and self._is_scalar(file_node):
+            value, _, _ = self._interpolated(file_node)
+            path = directory / value.text if value is not None else None
+            if path is None or not path.is_file() or path.stat().st_size > 1024 * 1024:
+                return False
+            try:
+                documents = [d for d in _yaml().compose_all(path.read_text(encoding="utf-8"), Loader=_loader()) if d]
+            except (OSError, UnicodeDecodeError, _yaml().YAMLError, RecursionError):
+                return False
+            root, directory = (documents[0] if documents else None), path.parent
+        elif root is None:
+            root = self._root
+        services = self._get(root, "services") if root is not None else None
+        base = self._get(services, name_node.value) if services is not None else None
+        if base is None:
+            return False
+        base_build = self._get(base, "build")
+        if base_build is not None and not (isinstance(base_build, yaml.ScalarNode) and base_build.tag == "!reset"):
+            return True
+        return self._inherits_build(base, base_build, depth + 1, root, directory)
+
+    def _local_builds(self, services: Any) -> None:
+        """Record `image: NAME` of every service that builds (itself or through `extends`): NAME
+        is the local build output, not a registry reference, wherever the project names it."""
+        yaml = _yaml()
+        for key, service in self._mapping(services):
+            if not isinstance(service, yaml.MappingNode):
+                continue
+            build = self._get(service, "build")
+            image = self._get(service, "image")
+            if image is None or not self._is_scalar(image):
+                continue
+            builds = build is not None and not (isinstance(build, yaml.ScalarNode) and build.tag == "!reset")
+            if not builds and not self._inherits_build(service, build, 0):
+                continue
+            try:
+                value = interpolate(self._scalar_text(image)[0], self.env)
+                ref = reference.parse(value.value.text)
+            except (TemplateError, reference.ReferenceError):
+                continue
+            if not value.missing:
+                self.result.local_images.setdefault(ref.canonical_tagged, str(getattr(key, "value", "")))
 
     def _includes(self, root: Any) -> None:
         yaml = _yaml()
