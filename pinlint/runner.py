@@ -113,7 +113,13 @@ class _Run:
         self.outcome.intents.extend(PinIntent(d.use) for d in fresh if d.fixable and d.use is not None)
         self.outcome.facts.append(facts)
 
-    def compose(self, source: SourceFile, load: Loader, inherited: Mapping[str, Value] | None = None) -> None:
+    def compose(
+        self,
+        source: SourceFile,
+        load: Loader,
+        inherited: Mapping[str, Value] | None = None,
+        working_dir: Path | None = None,
+    ) -> None:
         """Check a Compose file; `inherited` is the whole environment the file that includes or
         extends it gives it (see ComposeParser._related); otherwise its own `.env` and the shell."""
         from pinlint.sources.compose import parse_compose, project_environment
@@ -130,8 +136,10 @@ class _Run:
         self.outcome.sources[source.display] = SourceRecord(source.path, COMPOSE, loaded.text, loaded.bom)
         location = source.path if source.display != "-" else None
         directory = source.path.absolute().parent
+        if inherited is None and location is not None:  # included or extended by a project file
+            inherited, working_dir = self.project().related.get(location.resolve(), (None, None))
         env = dict(inherited) if inherited is not None else project_environment(directory, self.shell())
-        result = parse_compose(loaded.text, source.display, location, env)
+        result = parse_compose(loaded.text, source.display, location, env, working_dir)
         if not result.is_compose and not result.facts.errors:
             if source.explicit:  # named on the command line: say why nothing was checked
                 self.outcome.result.files_checked += 1
@@ -148,7 +156,8 @@ class _Run:
             self.builds.setdefault(build.dockerfile.resolve(), []).append((dict(build.args), build.contexts))
         for related, variables in result.related:
             shown = SourceFile(related, display_path(related, self.cwd), COMPOSE)
-            self.compose(shown, functools.partial(source_text.read, related), variables)
+            working_dir = result.working_dirs.get(related.resolve())
+            self.compose(shown, functools.partial(source_text.read, related), variables, working_dir)
 
     def dockerfile(self, source: SourceFile, load: Loader, variants: list[Variant]) -> None:
         loaded = _load(source.display, DOCKERFILE, load)

@@ -61,6 +61,8 @@ class ComposeResult:
     # ids of the `image:` uses of services with `pull_policy: never`/`build`: a local image when
     # another service builds it (otherwise `docker compose up` pulls the name from its registry)
     never_pulled: set[int] = field(default_factory=set)
+    # included files (resolved) → the directory their relative paths resolve against
+    working_dirs: dict[Path, Path] = field(default_factory=dict)
 
 
 def _yaml() -> Any:
@@ -92,11 +94,15 @@ def project_environment(directory: Path, shell: Mapping[str, Value]) -> dict[str
 
 
 class ComposeParser:
-    def __init__(self, text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> None:
+    def __init__(
+        self, text: str, display: str, location: Path | None, env: Mapping[str, Value], working_dir: Path | None = None
+    ) -> None:
         self.text = text
         self.display = display
         self.location = location
         self.directory = location.parent if location is not None else Path.cwd()
+        if working_dir is not None:
+            self.directory = working_dir
         self.env = env
         self.index = TextIndex(text)
         self.result = ComposeResult(FileFacts(display, text, self.index, kind="compose"))
@@ -407,8 +413,18 @@ class ComposeParser:
             env = self._include_environment(path_nodes[0], project_directory, env_file)
             if env is None:
                 continue
+            # loader/include.go ApplyInclude: the included files' relative paths (build contexts,
+            # their own includes) resolve against project_directory, default the first path's folder
+            directory = self._include_path(project_directory) if project_directory is not None else None
+            first = self._include_path(path_nodes[0])
+            working_dir = self.directory / directory if directory is not None else None
+            if working_dir is None and first is not None:
+                working_dir = (self.directory / first).parent
             for path in path_nodes:
+                before = len(self.result.related)
                 self._related(path, "include", env)
+                if working_dir is not None and len(self.result.related) > before:
+                    self.result.working_dirs[self.result.related[-1][0].resolve()] = working_dir
 
     def _interpolated(self, node: Any) -> tuple[Value | None, int, int]:
         raw, start, end = self._scalar_text(node)
@@ -829,6 +845,10 @@ def _align(value: str, text: str, start: int, end: int) -> MappedText:
     return MappedText(value, tuple(offsets))
 
 
-def parse_compose(text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> ComposeResult:
-    """Parse a Compose file's text. Never raises on bad input: errors go to `facts.errors`."""
-    return ComposeParser(text, display, location, env).parse()
+def parse_compose(
+    text: str, display: str, location: Path | None, env: Mapping[str, Value], working_dir: Path | None = None
+) -> ComposeResult:
+    """Parse a Compose file's text. Never raises on bad input: errors go to `facts.errors`.
+    `working_dir`: where relative paths resolve, when not the file's folder (an include's
+    project_directory)."""
+    return ComposeParser(text, display, location, env, working_dir).parse()

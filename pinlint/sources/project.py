@@ -5,7 +5,9 @@ A Dockerfile means what the Compose files that build it make of it: their `build
 output wherever the project names it (`FROM NAME`, `COPY --from=NAME`, another service's
 `image: NAME`), not a registry reference. Checking one file must give the verdict checking the
 whole project gives, so this reads every Compose file under the project root, whatever paths
-the run was given.
+the run was given. Likewise a Compose file that another one includes or extends is read with
+the environment and working directory its includer gives it, whether or not the includer is
+checked too (and whichever comes first).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class ProjectBuilds(NamedTuple):
     local_images: dict[str, str]
     # Dockerfile (resolved) → the build arguments and named contexts of each build of it
     builds: dict[Path, list[tuple[dict[str, Value], frozenset[str]]]]
+    # Compose file (resolved) included or extended by another → (environment, working directory)
+    related: dict[Path, tuple[Mapping[str, Value] | None, Path | None]]
 
 
 def read_project(config: Config, shell: Mapping[str, Value], cwd: Path) -> ProjectBuilds:
@@ -37,6 +41,7 @@ def read_project(config: Config, shell: Mapping[str, Value], cwd: Path) -> Proje
 
     local: dict[str, str] = {}
     builds: dict[Path, list[tuple[dict[str, Value], frozenset[str]]]] = {}
+    related: dict[Path, tuple[Mapping[str, Value] | None, Path | None]] = {}
     for path in project_compose_files(config):
         try:
             loaded = source_text.read(path)
@@ -48,7 +53,9 @@ def read_project(config: Config, shell: Mapping[str, Value], cwd: Path) -> Proje
             local.setdefault(name, f"{service} ({display_path(path, cwd)})")
         for build in result.builds:
             builds.setdefault(build.dockerfile.resolve(), []).append((dict(build.args), build.contexts))
-    return ProjectBuilds(local, builds)
+        for other, variables in result.related:
+            related.setdefault(other.resolve(), (variables, result.working_dirs.get(other.resolve())))
+    return ProjectBuilds(local, builds, related)
 
 
 def local_build(use: ImageUse, local_images: Mapping[str, str]) -> str | None:
