@@ -42,19 +42,33 @@ def read_project(config: Config, shell: Mapping[str, Value], cwd: Path) -> Proje
     local: dict[str, str] = {}
     builds: dict[Path, list[tuple[dict[str, Value], frozenset[str]]]] = {}
     related: dict[Path, tuple[Mapping[str, Value] | None, Path | None]] = {}
+    texts: list[tuple[Path, str]] = []
     for path in project_compose_files(config):
         try:
-            loaded = source_text.read(path)
+            texts.append((path, source_text.read(path).text))
         except (OSError, source_text.DecodeError):
             continue
+    # first what includes and extends give the files they name, then each file in that context
+    for path, text in texts:
         env = project_environment(path.absolute().parent, shell)
-        result = parse_compose(loaded.text, display_path(path, cwd), path, env)
+        result = parse_compose(text, display_path(path, cwd), path, env)
+        for other, variables in result.related:
+            related.setdefault(other.resolve(), (variables, result.working_dirs.get(other.resolve())))
+    walked = {path.resolve() for path, _ in texts}
+    for other in related:
+        if other not in walked and other.is_relative_to(config.root):  # `include: db.yaml` and the like
+            try:
+                texts.append((other, source_text.read(other).text))
+            except (OSError, source_text.DecodeError):
+                continue
+    for path, text in texts:
+        inherited, working_dir = related.get(path.resolve(), (None, None))
+        env = dict(inherited) if inherited is not None else project_environment(path.absolute().parent, shell)
+        result = parse_compose(text, display_path(path, cwd), path, env, working_dir)
         for name, service in result.local_images.items():
             local.setdefault(name, f"{service} ({display_path(path, cwd)})")
         for build in result.builds:
             builds.setdefault(build.dockerfile.resolve(), []).append((dict(build.args), build.contexts))
-        for other, variables in result.related:
-            related.setdefault(other.resolve(), (variables, result.working_dirs.get(other.resolve())))
     return ProjectBuilds(local, builds, related)
 
 
