@@ -19,7 +19,7 @@ from pinlint.gitignore import GitIgnore, find_repo_root, glob_regex
 DOCKERFILE = "dockerfile"
 COMPOSE = "compose"
 
-_COMPOSE_PREFIXES = ("compose.", "docker-compose.")
+_COMPOSE_PREFIXES = ("compose.", "docker-compose.", "compose-", "docker-compose-")
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -38,7 +38,8 @@ def dockerfile_name(name: str) -> bool:
 
 
 def compose_name(name: str) -> bool:
-    """compose.yaml, docker-compose.yml and their `.override.` and other `compose.*.yaml` variants."""
+    """compose.yaml, docker-compose.yml, their `.override.` and other `compose.*.yaml` variants, and
+    `compose-<name>.yaml` / `docker-compose-<name>.yml` (common names for per-environment files)."""
     lower = name.lower()
     return lower.startswith(_COMPOSE_PREFIXES) and lower.endswith(_YAML_SUFFIXES)
 

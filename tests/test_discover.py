@@ -81,6 +81,8 @@ def test_dockerfile_names(name: str, expected: bool) -> None:
         ("Dockerfile", False, DOCKERFILE),
         ("compose.yaml", False, COMPOSE),
         ("docker-compose.override.yml", False, COMPOSE),
+        ("docker-compose-prod.yml", False, COMPOSE),
+        ("compose-dev.yaml", False, COMPOSE),
         ("README.md", False, None),
         ("base-image.txt", True, DOCKERFILE),
         ("stack.yml", True, COMPOSE),
@@ -118,6 +120,19 @@ def test_walk_finds_every_name_form_and_skips_the_rest(cli: Cli, write: Write) -
         "x.dockerfile",
     ]
     assert run.lines[-2] == "Found 7 problems in 7 of 7 files checked."
+
+
+def test_walk_finds_dash_named_compose_files(cli: Cli, write: Write) -> None:
+    # docker-compose-<name>.yml and compose-<name>.yaml are per-environment Compose files
+    # (`docker compose -f docker-compose-prod.yml`); the walk used to skip them silently.
+    service = "services:\n  web:\n    image: nginx:1.25\n"
+    for name in ["docker-compose-prod.yml", "compose-dev.yaml", "deploy/docker-compose-ci.yaml", "compose-x.yml"]:
+        write(name, service)
+    write("compose-notes.txt", service)
+    write("my-compose-prod.yml", service)
+    run = cli("check")
+    assert checked(run) == ["compose-dev.yaml", "compose-x.yml", "deploy/docker-compose-ci.yaml", "docker-compose-prod.yml"]
+    assert run.lines[-2] == "Found 4 problems in 4 of 4 files checked."
 
 
 def test_output_order_is_sorted_and_stable(cli: Cli, write: Write) -> None:
