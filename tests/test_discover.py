@@ -131,7 +131,8 @@ def test_walk_finds_dash_named_compose_files(cli: Cli, write: Write) -> None:
     write("compose-notes.txt", service)
     write("my-compose-prod.yml", service)
     run = cli("check")
-    assert checked(run) == ["compose-dev.yaml", "compose-x.yml", "deploy/docker-compose-ci.yaml", "docker-compose-prod.yml"]
+    found = ["compose-dev.yaml", "compose-x.yml", "deploy/docker-compose-ci.yaml", "docker-compose-prod.yml"]
+    assert checked(run) == found
     assert run.lines[-2] == "Found 4 problems in 4 of 4 files checked."
 
 
