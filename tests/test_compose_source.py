@@ -591,7 +591,9 @@ def test_dockerfile_checked_alone_gets_the_project_verdict(
 def test_every_document_of_a_multi_document_file_is_fixable() -> None:
     # compose-go loader.go loadYamlFile merges every document; each image keeps its own node,
     # so a fix can pin it where it is written
-    text = "services:\n  a:\n    image: nginx:1.25\n---\nservices:\n  b:\n    image: redis:7.2\n  a:\n    restart: always\n"
+    text = (
+        "services:\n  a:\n    image: nginx:1.25\n---\nservices:\n  b:\n    image: redis:7.2\n  a:\n    restart: always\n"
+    )
     uses = images(text)
     assert [(u.text, where(u.span), u.pin_span is not None) for u in uses] == [
         ("nginx:1.25", (3, 12, 3, 22), True),
