@@ -592,7 +592,8 @@ def test_every_document_of_a_multi_document_file_is_fixable() -> None:
     # compose-go loader.go loadYamlFile merges every document; each image keeps its own node,
     # so a fix can pin it where it is written
     text = (
-        "services:\n  a:\n    image: nginx:1.25\n---\nservices:\n  b:\n    image: redis:7.2\n  a:\n    restart: always\n"
+        "services:\n  a:\n    image: nginx:1.25\n---\n"
+        "services:\n  b:\n    image: redis:7.2\n  a:\n    restart: always\n"
     )
     uses = images(text)
     assert [(u.text, where(u.span), u.pin_span is not None) for u in uses] == [
