@@ -41,7 +41,7 @@ class RegistrySettings(NamedTuple):
     concurrency: int = 16
     timeout: float = 10.0
     retries: int = 3
-    cache_ttl: int = 6 * 3600
+    cache_ttl: int = 5 * 60  # seconds: a digest a command writes is at most this old (README, config)
 
 
 class RegistryHost(NamedTuple):

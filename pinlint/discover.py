@@ -1,13 +1,14 @@
-"""Which files a run checks, and which kind of source each one is.
+"""Which files a run checks, and which kind of source each one is (the source registry says).
 
 Directories are walked (symlinked directories are not followed, so loops cannot happen),
 skipping `.git`, what `.gitignore` ignores and what `exclude`/`extend-exclude` name. Files
-given explicitly are always checked: a YAML name is read as Compose, anything else as a
-Dockerfile.
+given explicitly are always checked: as the kind their path or content shows, else as the
+kind that takes such names explicitly (YAML: Compose; anything else: Dockerfile).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,43 +16,22 @@ from typing import NamedTuple
 
 from pinlint.config import Config
 from pinlint.gitignore import GitIgnore, find_repo_root, glob_regex
-
-DOCKERFILE = "dockerfile"
-COMPOSE = "compose"
-
-_COMPOSE_PREFIXES = ("compose.", "docker-compose.", "compose-", "docker-compose-")
-_YAML_SUFFIXES = (".yaml", ".yml")
+from pinlint.sources.registry import COMPOSE, HEAD_BYTES, KINDS
 
 
-def dockerfile_name(name: str) -> bool:
-    """Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile* (any case)."""
-    lower = name.lower()
-    if lower.endswith(".dockerignore") or lower.endswith(".containerignore"):
-        return False
-    return (
-        lower == "dockerfile"
-        or lower.startswith("dockerfile.")
-        or lower.endswith(".dockerfile")
-        or lower.startswith("containerfile")
-        or lower.endswith(".containerfile")
-    )
+def kind_of(path: str | Path, explicit: bool) -> str | None:
+    """The source kind of a file by its path (see `pinlint.sources.registry`); None: not read."""
+    path = Path(path)
+    return KINDS.kind_for(path, explicit=explicit, head=functools.partial(_head, path))
 
 
-def compose_name(name: str) -> bool:
-    """compose.yaml, docker-compose.yml, their `.override.` and other `compose.*.yaml` variants, and
-    `compose-<name>.yaml` / `docker-compose-<name>.yml` (common names for per-environment files)."""
-    lower = name.lower()
-    return lower.startswith(_COMPOSE_PREFIXES) and lower.endswith(_YAML_SUFFIXES)
-
-
-def kind_of(name: str, explicit: bool) -> str | None:
-    if dockerfile_name(name):
-        return DOCKERFILE
-    if compose_name(name):
-        return COMPOSE
-    if explicit:
-        return COMPOSE if name.lower().endswith(_YAML_SUFFIXES) else DOCKERFILE
-    return None
+def _head(path: Path) -> bytes | None:
+    """The first bytes of a file, for content detection (None when it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return None
 
 
 class SourceFile(NamedTuple):
@@ -112,8 +92,12 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
             for file_path, kind in _walk(path, excluder):
                 found.setdefault(absolute(file_path), SourceFile(file_path, display_path(file_path, cwd), kind))
         elif path.is_file():
-            explicit_kind = kind_of(path.name, explicit=True) or DOCKERFILE
-            found.setdefault(absolute(path), SourceFile(path, display_path(path, cwd), explicit_kind, explicit=True))
+            explicit_kind = kind_of(path, explicit=True)
+            if explicit_kind is None:
+                errors.append(f"{arg}: not a kind of file pinlint reads")
+            else:
+                source = SourceFile(path, display_path(path, cwd), explicit_kind, explicit=True)
+                found.setdefault(absolute(path), source)
         elif path.exists():
             errors.append(f"{arg}: not a regular file")
         else:
@@ -158,7 +142,7 @@ def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:
                     continue
                 subdirs.append(path)
                 continue
-            kind = kind_of(entry.name, explicit=False)
+            kind = kind_of(path, explicit=False)
             if kind is None or excluder.excluded(path):
                 continue
             try:

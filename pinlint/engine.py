@@ -4,8 +4,8 @@ Selection follows ruff: the default set (or `select`), plus `extend-select`, min
 minus the file's `per-file-ignores`; selectors are codes, code prefixes (`PIN2`), rule
 names, or `ALL`. Suppressions are comments: `# pinlint: ignore[=CODES]` in the comment block
 right above a Dockerfile instruction (or inside it) silences that instruction; in YAML it
-silences its own line and the line below; `# pinlint: ignore-file[=CODES]` anywhere
-silences the file.
+silences its own line and the line below (each source kind declares which, in the source
+registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from typing import NamedTuple
 from pinlint.config import Config
 from pinlint.errors import ConfigError, UsageError
 from pinlint.gitignore import glob_regex
-from pinlint.model import Diagnostic, FileFacts, ImageUse, PinIntent
-from pinlint.reference import ImageRef
+from pinlint.model import Diagnostic, FileFacts, ImageUse
 from pinlint.rules import BY_CODE, BY_NAME, RULES
 from pinlint.rules.base import RuleContext
+from pinlint.shell import RunScripts, run_scripts
+from pinlint.sources.registry import KINDS, SUPPRESS_LINE
 
 _SUPPRESSION = re.compile(r"\s*pinlint:\s*(ignore-file|ignore)(?![\w-])\s*(?:=\s*(.*?))?\s*$")
 _ALL = "ALL"
@@ -111,6 +112,8 @@ def _codes(text: str | None) -> frozenset[str]:
 
 
 def suppressions(facts: FileFacts) -> _Suppressions:
+    """Where the file's `# pinlint: ignore` comments apply; how, the file's kind says."""
+    line_scoped = KINDS[facts.kind].suppression == SUPPRESS_LINE
     file_codes: set[str] | None = None
     ranges: list[tuple[int, int, frozenset[str]]] = []
     starts = [instr.start_line for instr in facts.instructions]
@@ -128,7 +131,7 @@ def suppressions(facts: FileFacts) -> _Suppressions:
             elif file_codes:
                 file_codes |= codes
             continue
-        if facts.kind == "compose":
+        if line_scoped:
             ranges.append((line, line + 1, codes))  # the commented line, or the line below
             continue
         pos = bisect.bisect_right(starts, line)
@@ -142,13 +145,14 @@ def suppressions(facts: FileFacts) -> _Suppressions:
     return _Suppressions(None if file_codes is None else frozenset(file_codes), tuple(ranges))
 
 
-def _image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
+def image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
+    """Whether `ignore-images` (globs) names this use: as written, expanded, or by its name."""
     if not patterns:
         return False
     candidates = [use.text]
     if use.value is not None:
         candidates.append(use.value)
-    if isinstance(use.ref, ImageRef):
+    if use.ref is not None:
         candidates += [str(use.ref), use.ref.name, use.ref.familiar_name]
     return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in candidates)
 
@@ -160,17 +164,22 @@ def lint(
     rules: Sequence[ModuleType] = RULES,
     lock: Mapping[str, str] | None = None,
     online: Sequence[object] | None = None,
-) -> tuple[list[Diagnostic], list[PinIntent]]:
-    """Diagnostics for one file, sorted by position, and the pin intents of fixable ones.
+) -> list[Diagnostic]:
+    """Diagnostics for one file, sorted by position.
     `online` holds the registry's view of the file's pinned references (`check --online`)."""
     ctx = RuleContext(path=facts.path, config=config, lock=lock, lock_name=config.lock_file)
     active = [rule for rule in rules if rule.CODE in codes]
     diagnostics: list[Diagnostic] = []
+    runs: list[RunScripts] | None = None  # each RUN's shell scripts, parsed once for every "run" rule
     for rule in active:
         if rule.TARGET == "image":
-            items: Iterable[object] = [u for u in facts.images if not _image_ignored(u, config.ignore_images)]
+            items: Iterable[object] = [u for u in facts.images if not image_ignored(u, config.ignore_images)]
         elif rule.TARGET == "instruction":
             items = facts.instructions
+        elif rule.TARGET == "run":
+            if runs is None:
+                runs = [run_scripts(i) for i in facts.instructions if i.keyword == "RUN"]
+            items = runs
         elif rule.TARGET == "online":
             if online is None:
                 continue  # needs the registry: pinlint.online passes what it found
@@ -198,5 +207,4 @@ def lint(
         sup = suppressions(facts)
         diagnostics = [d for d in diagnostics if not sup.suppressed(d.code, d.span.line)]
     diagnostics.sort(key=lambda d: (d.span.line, d.span.column, d.code))
-    intents = [PinIntent(d.use) for d in diagnostics if d.fixable and d.use is not None]
-    return diagnostics, intents
+    return diagnostics

@@ -50,10 +50,6 @@ class Plan:
 Reparse = Callable[[str, SourceRecord], FileFacts]
 
 
-def _ref(use: ImageUse) -> ImageRef | None:
-    return use.ref if isinstance(use.ref, ImageRef) else None
-
-
 def _build(
     edits_by_file: Mapping[str, list[tuple[Edit, ImageUse]]],
     sources: Mapping[str, SourceRecord],
@@ -98,7 +94,7 @@ def plan_pins(
     plan = Plan()
     by_file: dict[str, list[tuple[Edit, ImageUse]]] = {}
     for use in uses:
-        ref = _ref(use)
+        ref = use.ref
         if ref is None or use.pin_span is None:
             continue
         digest = digests.get(str(ref))
@@ -109,9 +105,9 @@ def plan_pins(
         by_file.setdefault(use.path, []).append((edit, use))
 
     def verify(facts: FileFacts, pairs: list[tuple[Edit, ImageUse]]) -> str | None:
-        pinned = {(r.name, r.digest) for u in facts.images if (r := _ref(u)) is not None and r.digest}
+        pinned = {(r.name, r.digest) for u in facts.images if (r := u.ref) is not None and r.digest}
         for edit, use in pairs:
-            ref = _ref(use)
+            ref = use.ref
             assert ref is not None
             if (ref.name, edit.text[1:]) not in pinned:
                 return f"'{use.text}' is not pinned in the result"
@@ -132,7 +128,7 @@ def plan_updates(
     plan = Plan()
     by_file: dict[str, list[tuple[Edit, ImageUse]]] = {}
     for use in uses:
-        ref = _ref(use)
+        ref = use.ref
         if ref is None or ref.digest is None or ref.tag is None:
             continue
         key = str(ImageRef(ref.domain, ref.path, ref.tag, None))
@@ -148,9 +144,9 @@ def plan_updates(
         by_file.setdefault(use.path, []).append((Edit(use.digest_span.start, use.digest_span.end, current), use))
 
     def verify(facts: FileFacts, pairs: list[tuple[Edit, ImageUse]]) -> str | None:
-        found = {(r.name, r.digest) for u in facts.images if (r := _ref(u)) is not None}
+        found = {(r.name, r.digest) for u in facts.images if (r := u.ref) is not None}
         for edit, use in pairs:
-            ref = _ref(use)
+            ref = use.ref
             assert ref is not None
             if (ref.name, edit.text) not in found:
                 return f"'{use.text}' does not carry the new digest in the result"

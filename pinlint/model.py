@@ -1,4 +1,4 @@
-"""Values shared by every stage of a run: source positions, parsed facts, diagnostics.
+"""Values shared by every stage of a run: source positions, parsed facts, diagnostics, results.
 
 Positions are 1-based lines and columns counted in code points, end exclusive, plus the
 0-based character offsets into the decoded text (BOM removed) that edits are made from.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from enum import IntEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from pinlint.reference import ImageRef
 
 
 class Severity(IntEnum):
@@ -113,6 +116,27 @@ class Word(NamedTuple):
     end: int
 
 
+class ExecArg(NamedTuple):
+    """One string of an exec-form JSON array (`RUN ["sh", "-c", "…"]`), decoded.
+
+    `start`/`end` cover the string with its quotes, as offsets into the instruction's
+    `command_text`; `offsets[i]` is the offset there of the raw text of value[i], and
+    offsets[len(value)] that of the closing quote.
+    """
+
+    value: str
+    start: int
+    end: int
+    offsets: tuple[int, ...]
+
+
+class SourceArg(NamedTuple):
+    """A source of an ADD or COPY (an argument before the destination), quotes removed."""
+
+    value: str
+    span: Span
+
+
 class Heredoc(NamedTuple):
     name: str
     body: str
@@ -140,6 +164,8 @@ class Instruction(NamedTuple):
     json: bool = False
     onbuild: bool = False
     text_index: TextIndex | None = None
+    exec_args: tuple[ExecArg, ...] | None = None  # the strings of the exec form, when `json`
+    sources: tuple[SourceArg, ...] = ()  # ADD/COPY: every argument but the destination
 
     @property
     def command_text(self) -> str:
@@ -161,14 +187,16 @@ class Instruction(NamedTuple):
         return found
 
     def span_of(self, start: int, end: int) -> Span:
-        """Source span of body.text[start:end]."""
-        assert self.text_index is not None
+        """Source span of body.text[start:end]; ValueError when it has no source position."""
+        if self.text_index is None:
+            raise ValueError("instruction without a source index")
         first, last = self.body.covering_range(start, end)
         return self.text_index.span(first, last)
 
     def heredoc_span(self, heredoc: Heredoc, start: int, end: int) -> Span:
         """Source span of heredoc.body[start:end] (a body is copied verbatim from the source)."""
-        assert self.text_index is not None
+        if self.text_index is None:
+            raise ValueError("instruction without a source index")
         base = heredoc.body_span.start
         return self.text_index.span(base + start, base + end)
 
@@ -181,7 +209,9 @@ class ImageUse(NamedTuple):
     None or invalid, then `error` says why). `default_span` is where the reference actually
     lives when it came from an ARG default or a `${VAR:-default}` (a fix writes there);
     `pin_span` is the region a digest is appended to, None when the reference is composed
-    of several pieces and cannot be pinned inline.
+    of several pieces and cannot be pinned inline. `varied_value` is what a reference with a
+    digest would read if each variable it uses had another value (PIN006 compares the two).
+    Built by `pinlint.sources.uses.image_use`, the same way for every source.
     """
 
     path: str
@@ -189,12 +219,12 @@ class ImageUse(NamedTuple):
     text: str
     span: Span
     value: str | None
-    ref: object | None  # reference.ImageRef; typed loosely to keep this module dependency-free
+    ref: ImageRef | None
     error: str | None = None
     default_span: Span | None = None
     pin_span: Span | None = None
     unresolved: tuple[str, ...] = ()
-    variable_tag_with_literal_digest: bool = False
+    varied_value: str | None = None
     platform_dependent: bool = False
     digest_span: Span | None = None  # where the digest (`sha256:…`) is written, when it is one run
 
@@ -225,11 +255,21 @@ class FileFacts:
         self.path = path
         self.text = text
         self.index = index
-        self.kind = kind  # or "compose": decides how suppression comments apply
+        self.kind = kind  # a source kind (pinlint.sources.registry): how suppression comments apply
         self.images: list[ImageUse] = []
         self.instructions: list[Instruction] = []
         self.errors: list[tuple[Span, str]] = []  # become PIN900
         self.comments: list[tuple[int, str]] = []  # (line, text after '#')
+
+
+class RunResult:
+    """A run's diagnostics and how many files it checked (what the reporters print)."""
+
+    __slots__ = ("diagnostics", "files_checked")
+
+    def __init__(self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0) -> None:
+        self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
+        self.files_checked = files_checked
 
 
 class CodedMessage(str):

@@ -9,20 +9,17 @@ run (exit 3), not a diagnostic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pinlint import engine
+from pinlint.commands.common import Collected, Resolver, all_uses
 from pinlint.discover import relative_to_root
 from pinlint.model import Diagnostic, ImageUse
 from pinlint.reference import ImageRef
-from pinlint.registry.manifest import Manifest
 from pinlint.rules import RULES
 from pinlint.rules._online import RegistryView
-from pinlint.workflow import Collected, all_uses
 
 ONLINE_CODES = frozenset(rule.CODE for rule in RULES if rule.TARGET == "online")
-Resolver = Callable[[list[ImageRef], bool], tuple[Mapping[str, Manifest], Mapping[str, str]]]
 
 
 @dataclass
@@ -35,7 +32,7 @@ def _pinned(uses: list[ImageUse], ignore: tuple[str, ...]) -> list[tuple[ImageUs
     found = []
     for use in uses:
         ref = use.ref
-        if isinstance(ref, ImageRef) and ref.digest and not engine._image_ignored(use, ignore):
+        if ref is not None and ref.digest and not engine.image_ignored(use, ignore):
             found.append((use, ref))
     return found
 
@@ -94,6 +91,6 @@ def check_online(collected: Collected, selection: engine.Selection, resolve: Res
         record = collected.outcome.sources.get(facts.path)
         rel = (relative_to_root(record.path, config.root) if record else None) or facts.path
         codes = selection.for_file(rel) & ONLINE_CODES
-        found, _ = engine.lint(facts, config, codes, online=file_views)
+        found = engine.lint(facts, config, codes, online=file_views)
         outcome.diagnostics.extend(found)
     return outcome

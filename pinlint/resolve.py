@@ -5,12 +5,15 @@ reference in many files, or spelled differently: `alpine`, `alpine:latest`,
 `docker.io/library/alpine`) are resolved once, answers younger than `cache-ttl` come from the
 on-disk cache, and the rest are fetched concurrently (bounded per registry host) by the
 registry client. Failures are collected per reference as one-line reasons, with any secret the
-client holds masked (also in log lines), and never as a traceback.
+client holds masked (also in log lines), and never as a traceback. The report says how many
+answers came from the cache and how old the oldest was, and which hosts did not answer (their
+other references were skipped, with one log line per host instead of one timeout each).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
@@ -24,16 +27,26 @@ CACHE_KEY_VERSION = "v1"
 
 
 class ResolveReport:
-    """Answers and one-line failures, keyed by `str(ref)`; how many requests were sent and how
-    many answers came from the cache."""
+    """Answers and one-line failures, keyed by `str(ref)`; how many requests were sent, how many
+    answers came from the cache and the age in seconds of the oldest of them (None: none did);
+    `unanswered`: host → why it did not answer; `skipped`: the keys of the references not tried
+    because of that (their errors say so; a command may print one line per host instead)."""
 
-    __slots__ = ("cached", "errors", "manifests", "requests")
+    __slots__ = ("cache_age", "cached", "errors", "manifests", "requests", "skipped", "unanswered")
 
     def __init__(self) -> None:
         self.manifests: dict[str, Manifest] = {}
         self.errors: dict[str, str] = {}
         self.requests = 0
         self.cached = 0
+        self.cache_age: float | None = None
+        self.unanswered: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}  # str(ref) → host
+
+    def cache_summary(self) -> str:
+        """`3 answers from the cache (the oldest 42 s old)`, for -v (the wording bench/resolve.py reads)."""
+        age = f" (the oldest {self.cache_age:.0f} s old)" if self.cache_age is not None else ""
+        return f"{self.cached} answers from the cache{age}"
 
 
 def _cache_key(ref: ImageRef) -> str:
@@ -63,13 +76,16 @@ class _Progress:
         self.done = 0
         self.stream = stream if stream is not None and total >= 10 and stream.isatty() else None
 
-    def step(self) -> None:
-        self.done += 1
+    def draw(self) -> None:
         if self.stream is not None:
             width = 30
             filled = width * self.done // self.total
             self.stream.write(f"\rResolving [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
             self.stream.flush()
+
+    def step(self) -> None:
+        self.done += 1
+        self.draw()
 
     def close(self) -> None:
         if self.stream is not None:
@@ -88,6 +104,7 @@ def _from_cache(
 ) -> list[list[ImageRef]]:
     """Fill the report from the cache; the groups still to fetch."""
     pending: list[list[ImageRef]] = []
+    now = time.time()
     for group in groups:
         ref = group[0]
         readable = cache is not None and read_cache and ref.digest is None and not want_platforms
@@ -96,6 +113,8 @@ def _from_cache(
             for each in group:
                 report.manifests[str(each)] = Manifest(cached.digest, cached.media_type, cached.size)
             report.cached += 1
+            age = max(0.0, now - cached.stored_at)
+            report.cache_age = age if report.cache_age is None else max(report.cache_age, age)
             progress.step()
         else:
             pending.append(group)
@@ -115,7 +134,7 @@ async def _fetch(
 ) -> None:
     import asyncio
 
-    from pinlint.registry.client import RegistryClient  # httpx: only when something is not cached
+    from pinlint.registry.client import HostDown, RegistryClient  # httpx: only when something is not cached
 
     holder: list[RegistryClient] = []
     mask = _masker(lambda: holder[0].secrets() if holder else [])
@@ -127,6 +146,11 @@ async def _fetch(
         ref = group[0]
         try:
             manifest = await client.manifest(ref, want_platforms=want_platforms)
+        except HostDown as exc:
+            report.unanswered[exc.host] = mask(exc.reason)
+            for each in group:
+                report.errors[str(each)] = mask(str(exc))
+                report.skipped[str(each)] = exc.host
         except ResolveError as exc:
             for each in group:
                 report.errors[str(each)] = mask(str(exc))
@@ -173,6 +197,7 @@ def resolve_digests(
     bar = _Progress(len(groups), progress)
     report = ResolveReport()
     cache = DigestCache(cache_dir(env), config.registry.cache_ttl) if use_cache else None
+    bar.draw()  # at once, not at the first answer
     try:
         pending = _from_cache(
             list(groups.values()),
@@ -201,6 +226,11 @@ def resolve_digests(
         bar.close()
         if cache is not None:
             cache.save()
+    for host, reason in sorted(report.unanswered.items()):  # after the progress bar is gone
+        count = sum(1 for each in report.skipped.values() if each == host)
+        (log or (lambda level, message: None))(
+            0, f"{host} did not answer ({reason}); skipped {count} other reference{'s' if count != 1 else ''} to it"
+        )
     return report
 
 

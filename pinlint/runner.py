@@ -1,10 +1,16 @@
 """One `check` pass: read each file, parse it by kind, lint it, collect the results.
 
-Compose files come first: they name further Compose files (`include:`, `extends.file`) and
-the Dockerfiles they build, with build arguments. A Dockerfile built by a Compose file is
-parsed once per distinct set of build arguments (instead of once without any), and its
-findings are reported at the Dockerfile's own path, once. A file that cannot be read or
-decoded becomes a PIN900 diagnostic and the run goes on.
+Which parser reads a file, and in which order kinds are read, is the source registry's
+(`pinlint.sources.registry`). Kinds that name further files come first: a Compose file names
+further Compose files (`include:`, `extends.file`), read at once, and the Dockerfiles it
+builds, with build arguments. A file of a `per_context` kind (a Dockerfile) is parsed once per
+distinct context it was named with (instead of once without any), and its findings are
+reported at its own path, once. A file the run reads without a context is read with the
+contexts the project's files name it with (the registry's project hooks: a Dockerfile checked
+alone gets the build arguments of the Compose files that build it), and an image use that
+names an image the project builds is no registry reference (dropped before the rules). A file
+that cannot be read or decoded becomes a PIN900 diagnostic; a file named on the command line
+that is not of its kind after all becomes PIN902; the run goes on.
 """
 
 from __future__ import annotations
@@ -17,17 +23,12 @@ from typing import NamedTuple
 
 from pinlint import engine
 from pinlint.config import Config
-from pinlint.discover import COMPOSE, DOCKERFILE, SourceFile, display_path, relative_to_root
-from pinlint.model import CodedMessage, Diagnostic, FileFacts, PinIntent, Span, TextIndex
-from pinlint.report import RunResult
+from pinlint.discover import SourceFile, display_path, relative_to_root
+from pinlint.model import CodedMessage, Diagnostic, FileFacts, PinIntent, RunResult, Span, TextIndex
 from pinlint.sources import text as source_text
-from pinlint.sources.dockerfile import parse_dockerfile
-from pinlint.sources.expand import Value
-from pinlint.sources.project import ProjectBuilds, local_build, read_project
+from pinlint.sources.registry import KINDS, Follow, ParseRun
 
 Loader = Callable[[], source_text.SourceText]
-NOT_READ = CodedMessage("not a file kind pinlint reads: YAML without Compose services (nothing checked)", "PIN902")
-Variant = tuple[dict[str, Value], frozenset[str]]  # build arguments, named contexts
 
 
 class SourceRecord(NamedTuple):
@@ -56,7 +57,12 @@ def _relative(path: Path, root: Path) -> str:
     return rel if rel is not None else path.as_posix()
 
 
-def _error_facts(display: str, message: str, line: int = 1, column: int = 1, kind: str = DOCKERFILE) -> FileFacts:
+def reparse(text: str, record: SourceRecord) -> FileFacts:
+    """Parse new text of a file the way the run read it (`fix` verifies its edits with it)."""
+    return KINDS.reparse(text, record.kind, record.path)
+
+
+def _error_facts(display: str, kind: str, message: str, line: int = 1, column: int = 1) -> FileFacts:
     facts = FileFacts(path=display, text="", index=TextIndex(""), kind=kind)
     facts.errors.append((Span(line, column, line, column, 0, 0), message))
     return facts
@@ -66,10 +72,10 @@ def _load(display: str, kind: str, load: Loader) -> source_text.SourceText | Fil
     try:
         return load()
     except source_text.DecodeError as exc:
-        return _error_facts(display, str(exc), exc.line, exc.column, kind)
+        return _error_facts(display, kind, str(exc), exc.line, exc.column)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
-        return _error_facts(display, f"cannot read file: {reason}", kind=kind)
+        return _error_facts(display, kind, f"cannot read file: {reason}")
 
 
 class _Run:
@@ -81,28 +87,13 @@ class _Run:
         self.cwd = Path(os.getcwd()).absolute()
         self.seen: set[tuple[str, Path]] = set()
         self.reported: set[tuple[str, int, int, str, str]] = set()
-        self.builds: dict[Path, list[Variant]] = {}
-        self._shell: dict[str, Value] | None = None
-        self._project: ProjectBuilds | None = None
-
-    def project(self) -> ProjectBuilds:
-        """What the Compose files under the project root build (read once, whatever the paths)."""
-        if self._project is None:
-            self._project = read_project(self.config, self.shell(), self.cwd)
-        return self._project
-
-    def shell(self) -> dict[str, Value]:
-        if self._shell is None:
-            from pinlint.sources.compose import shell_environment
-
-            self._shell = shell_environment()
-        return self._shell
+        self.pending: dict[tuple[str, Path], list[object]] = {}  # per-context kinds: contexts named so far
+        self.parsers = ParseRun(config, self.cwd)
 
     def lint(self, facts: FileFacts, path: Path) -> None:
         codes = self.selection.for_file(_relative(path, self.config.root))
-        local = self.project().local_images  # FROM/COPY --from a local build output: not a registry image
-        facts.images[:] = [u for u in facts.images if u.kind.startswith("compose-") or local_build(u, local) is None]
-        diagnostics, _ = engine.lint(facts, self.config, codes, lock=self.lock)
+        facts.images[:] = [use for use in facts.images if not KINDS.built_locally(use, self.parsers)]
+        diagnostics = engine.lint(facts, self.config, codes, lock=self.lock)
         fresh: list[Diagnostic] = []
         for d in diagnostics:
             key = (d.path, d.span.start, d.span.end, d.code, d.message)
@@ -113,69 +104,39 @@ class _Run:
         self.outcome.intents.extend(PinIntent(d.use) for d in fresh if d.fixable and d.use is not None)
         self.outcome.facts.append(facts)
 
-    def compose(
-        self,
-        source: SourceFile,
-        load: Loader,
-        inherited: Mapping[str, Value] | None = None,
-        working_dir: Path | None = None,
-    ) -> None:
-        """Check a Compose file; `inherited` is the whole environment the file that includes or
-        extends it gives it (see ComposeParser._related); otherwise its own `.env` and the shell."""
-        from pinlint.sources.compose import parse_compose, project_environment
-
-        key = (COMPOSE, Path(os.path.realpath(source.path)))
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        loaded = _load(source.display, COMPOSE, load)
+    def check(self, source: SourceFile, load: Loader, contexts: list[object]) -> None:
+        """Read, parse and lint one file; follow the files it names."""
+        kind = KINDS[source.kind]
+        if not kind.per_context:
+            key = (kind.name, Path(os.path.realpath(source.path)))
+            if key in self.seen:
+                return
+            self.seen.add(key)
+        loaded = _load(source.display, kind.name, load)
         if isinstance(loaded, FileFacts):
             self.outcome.result.files_checked += 1
             self.lint(loaded, source.path)
             return
-        self.outcome.sources[source.display] = SourceRecord(source.path, COMPOSE, loaded.text, loaded.bom)
-        location = source.path if source.display != "-" else None
-        directory = source.path.absolute().parent
-        if inherited is None and location is not None:  # included or extended by a project file
-            inherited, working_dir = self.project().related.get(location.resolve(), (None, None))
-        env = dict(inherited) if inherited is not None else project_environment(directory, self.shell())
-        result = parse_compose(loaded.text, source.display, location, env, working_dir)
-        if not result.is_compose and not result.facts.errors:
+        self.outcome.sources[source.display] = SourceRecord(source.path, kind.name, loaded.text, loaded.bom)
+        parsed = KINDS.module(kind.name).parse(loaded.text, source.path, source.display, contexts, self.parsers)
+        if not parsed.checked:
             if source.explicit:  # named on the command line: say why nothing was checked
+                message = CodedMessage(f"not a file kind pinlint reads: {parsed.reason} (nothing checked)", "PIN902")
                 self.outcome.result.files_checked += 1
-                self.lint(_error_facts(source.display, NOT_READ, kind=COMPOSE), source.path)
+                self.lint(_error_facts(source.display, kind.name, message), source.path)
             return
         self.outcome.result.files_checked += 1
-        for name, service in result.local_images.items():  # a Compose file outside the project root
-            self.project().local_images.setdefault(name, f"{service} ({source.display})")
-        local = self.project().local_images
-        images = result.facts.images
-        images[:] = [u for u in images if id(u) not in result.never_pulled or local_build(u, local) is None]
-        self.lint(result.facts, source.path)
-        for build in result.builds:
-            self.builds.setdefault(build.dockerfile.resolve(), []).append((dict(build.args), build.contexts))
-        for related, variables in result.related:
-            shown = SourceFile(related, display_path(related, self.cwd), COMPOSE)
-            working_dir = result.working_dirs.get(related.resolve())
-            self.compose(shown, functools.partial(source_text.read, related), variables, working_dir)
+        for facts in parsed.facts:
+            self.lint(facts, source.path)
+        for follow in parsed.follows:
+            self.follow(follow)
 
-    def dockerfile(self, source: SourceFile, load: Loader, variants: list[Variant]) -> None:
-        loaded = _load(source.display, DOCKERFILE, load)
-        self.outcome.result.files_checked += 1
-        if isinstance(loaded, FileFacts):
-            self.lint(loaded, source.path)
+    def follow(self, follow: Follow) -> None:
+        if KINDS[follow.kind].per_context:
+            self.pending.setdefault((follow.kind, follow.path.resolve()), []).append(follow.context)
             return
-        self.outcome.sources[source.display] = SourceRecord(source.path, DOCKERFILE, loaded.text, loaded.bom)
-        for args, contexts in variants or [({}, frozenset())]:
-            self.lint(parse_dockerfile(loaded.text, source.display, args, contexts), source.path)
-
-
-def _distinct(variants: list[Variant]) -> list[Variant]:
-    """Build variants with the same argument values and contexts once each, in first-seen order."""
-    seen: dict[tuple[tuple[tuple[str, str], ...], frozenset[str]], Variant] = {}
-    for args, contexts in variants:
-        seen.setdefault((tuple(sorted((k, v.text) for k, v in args.items())), contexts), (args, contexts))
-    return list(seen.values())
+        shown = SourceFile(follow.path, display_path(follow.path, self.cwd), follow.kind)
+        self.check(shown, functools.partial(source_text.read, follow.path), [follow.context])
 
 
 def check_files(
@@ -184,21 +145,23 @@ def check_files(
     selection: engine.Selection,
     lock: Mapping[str, str] | None = None,
 ) -> CheckOutcome:
-    """Check every file; `lock` (canonical name:tag → digest) feeds PIN008."""
+    """Check every file, kind by kind in the registry's order; `lock` (canonical name:tag →
+    digest) feeds PIN008."""
     run = _Run(config, selection, lock)
-    dockerfiles: list[tuple[SourceFile, Loader]] = []
+    by_kind: dict[str, list[tuple[SourceFile, Loader]]] = {}
     for source, load in items:
-        if source.kind == COMPOSE:
-            run.compose(source, load)
-        else:
-            dockerfiles.append((source, load))
-    for source, load in dockerfiles:
-        variants = run.builds.pop(source.path.resolve(), []) if source.display != "-" else []
-        if not variants and source.display != "-":  # checked without the Compose file that builds it
-            variants = run.project().builds.get(source.path.resolve(), [])
-        run.dockerfile(source, load, _distinct(variants))
-    for path, variants in run.builds.items():  # built by a Compose file, not found by discovery
-        shown = SourceFile(path, display_path(path, run.cwd), DOCKERFILE)
-        run.dockerfile(shown, functools.partial(source_text.read, path), _distinct(variants))
+        by_kind.setdefault(source.kind, []).append((source, load))
+    for kind in KINDS.kinds:
+        for source, load in by_kind.get(kind.name, []):
+            named = source.display != "-"
+            contexts = run.pending.pop((kind.name, source.path.resolve()), []) if named and kind.per_context else []
+            if not contexts and named:  # checked without the file that names it: as the project names it
+                contexts = KINDS.project_contexts(kind.name, source.path, run.parsers)
+            run.check(source, load, contexts)
+        for (pending_kind, path), contexts in list(run.pending.items()):
+            if pending_kind == kind.name:  # named by another file, not found by discovery
+                del run.pending[(pending_kind, path)]
+                shown = SourceFile(path, display_path(path, run.cwd), kind.name)
+                run.check(shown, functools.partial(source_text.read, path), contexts)
     run.outcome.result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
     return run.outcome

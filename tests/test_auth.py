@@ -89,6 +89,16 @@ def test_acceptable_realms(realm: str, registry: str) -> None:
         ("https://192.168.1.1/token", "registry.example.com", "internal address"),
         ("https://127.0.0.1/token", "ghcr.io", "internal address"),
         ("https://[::1]/token", "ghcr.io", "internal address"),
+        # every spelling the resolver (inet_aton) reads as an address is that address
+        ("https://127.1/token", "ghcr.io", "internal address"),
+        ("https://2130706433/token", "ghcr.io", "internal address"),
+        ("https://0/token", "ghcr.io", "internal address"),
+        ("https://0x7f.1/token", "ghcr.io", "internal address"),
+        ("https://0177.0.0.1/token", "ghcr.io", "internal address"),
+        ("https://10.1/token", "ghcr.io", "internal address"),
+        ("https://[::ffff:127.0.0.1]/token", "ghcr.io", "internal address"),
+        ("https://[::ffff:169.254.169.254]/token", "127.0.0.1:5000", "internal address"),
+        ("https://2852039166/latest/meta-data", "127.0.0.1:5000", "internal address"),  # 169.254.169.254
         ("https://169.254.169.254/latest/meta-data", "ghcr.io", "internal address"),
         ("https://169.254.169.254/latest/meta-data", "127.0.0.1:5000", "internal address"),  # link-local: never
         ("ftp://auth.example.com/token", "ghcr.io", "not an http(s) URL"),
@@ -123,7 +133,13 @@ def test_realm_error_never_shows_user_information() -> None:
         ("::1", True),
         ("[::1]", True),
         ("[::1]:5000", True),
+        ("127.1", True),
+        ("2130706433:5000", True),
+        ("0x7f.0.0.1", True),
+        ("[::ffff:127.0.0.1]:5000", True),
         ("10.0.0.1", False),
+        ("0", False),  # 0.0.0.0: internal, but not loopback
+        ("1e3", False),
         ("ghcr.io", False),
         ("example.com:443", False),
         ("localhost.example.com", False),
@@ -131,6 +147,28 @@ def test_realm_error_never_shows_user_information() -> None:
 )
 def test_is_loopback_host(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
+
+
+@pytest.mark.parametrize(
+    ("name", "address"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("0", "0.0.0.0"),
+        ("[::1]", "::1"),
+        ("::ffff:10.0.0.1", "10.0.0.1"),
+        ("08.1", None),  # not octal: the resolver would look it up as a name
+        ("example.com", None),
+        ("1.2.3.4.5", None),
+        ("", None),
+    ],
+)
+def test_host_address_reads_literals_as_the_resolver_does(name: str, address: str | None) -> None:
+    found = auth.host_address(name)
+    assert (str(found) if found is not None else None) == address
 
 
 # -- token cache -----------------------------------------------------------------------------

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -207,3 +211,52 @@ def test_cache_ttl_from_the_config_file_and_no_cache_flag(
     assert registry.requests == []
     assert main(["resolve", ref, "--config", str(toml), "--no-cache", "-v"]) == 0
     assert "1 registry requests, 0 answers from the cache" in capsys.readouterr().err
+
+
+def test_the_default_ttl_is_minutes(tmp_path: Path) -> None:
+    ttl = RegistrySettings().cache_ttl
+    assert 60 <= ttl <= 15 * 60
+    cache = DigestCache(tmp_path, ttl=ttl)
+    cache.put("k", DIGEST_A, "t", None)
+    cache.save()
+    assert DigestCache(tmp_path, ttl=ttl).get("k") is not None
+    entry = json.loads((tmp_path / "digests.json").read_text())
+    entry["entries"]["k"]["stored_at"] -= ttl + 1
+    (tmp_path / "digests.json").write_text(json.dumps(entry))
+    assert DigestCache(tmp_path, ttl=ttl).get("k") is None
+
+
+def test_verbose_resolve_says_how_old_the_cached_answers_are(
+    cache_home: Path, registry: Registry, images: ImageSet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = images.reference("multi-docker", registry.host)
+    toml = tmp_path / "pinlint.toml"
+    toml.write_text("[registry]\nretries = 0\n")
+    assert main(["resolve", ref, "--config", str(toml)]) == 0
+    capsys.readouterr()
+    assert main(["resolve", ref, "--config", str(toml), "-v"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"0 registry requests, 1 answers from the cache \(the oldest \d+ s old\)\n", err), err
+
+
+def test_a_run_served_by_the_cache_imports_neither_asyncio_nor_httpx(
+    cache_home: Path, registry: Registry, images: ImageSet, tmp_path: Path
+) -> None:
+    ref = images.reference("multi-oci", registry.host)
+    toml = tmp_path / "pinlint.toml"
+    toml.write_text("[registry]\nretries = 0\n")
+    assert main(["resolve", ref, "--config", str(toml)]) == 0  # warms the cache
+    script = (
+        "import sys\n"
+        "from pinlint.cli import main\n"
+        f"assert main(['resolve', {ref!r}, '--config', {str(toml)!r}]) == 0\n"
+        "heavy = ('asyncio', 'httpx', 'httpcore', 'h11', 'anyio', 'ssl')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "assert not loaded, loaded\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home.parent)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{ref}@{images['multi-oci'].digest}\n"

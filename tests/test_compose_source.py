@@ -25,9 +25,12 @@ import pytest
 import yaml
 
 from pinlint.cli import main
+from pinlint.discover import kind_of
 from pinlint.model import ImageUse, Span
+from pinlint.rules.pin006 import literal_digest_with_variable_tag
 from pinlint.sources.compose import ComposeResult, parse_compose
 from pinlint.sources.expand import literal
+from pinlint.sources.registry import COMPOSE, DOCKERFILE
 
 CORPUS_DIR = Path(__file__).parent / "data" / "compose"
 CASES = sorted(p.name for p in CORPUS_DIR.iterdir() if p.is_dir() and re.match(r"\d\d-", p.name))
@@ -87,7 +90,7 @@ def test_corpus_has_at_least_35_cases() -> None:
     for name in CASES:
         folder = CORPUS_DIR / name
         assert (folder / "expected.txt").is_file(), name
-        compose_files = [p for p in folder.iterdir() if p.name.startswith(("compose.", "docker-compose."))]
+        compose_files = [p for p in folder.iterdir() if kind_of(p, explicit=False) == COMPOSE]
         assert compose_files, f"{name} has no compose file"
 
 
@@ -182,7 +185,7 @@ def test_quoted_default_with_digest_pins_before_the_digest() -> None:
     assert where(use.span) == (3, 13, 3, 13 + len(use.text))
     assert where(use.pin_span) == (3, 20, 3, 30)
     assert use.pin_span is not None and source(text, use.pin_span) == "nginx:1.25"
-    assert not use.variable_tag_with_literal_digest
+    assert not literal_digest_with_variable_tag(use)
 
 
 def test_value_from_the_environment_has_no_pin_span() -> None:
@@ -563,10 +566,8 @@ def test_inline_reference_across_dollar_dollar_covers_the_written_text() -> None
 
 
 def _dockerfiles_of(folder: Path) -> list[str]:
-    from pinlint.discover import dockerfile_name
-
     return sorted(
-        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and dockerfile_name(p.name)
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and kind_of(p, False) == DOCKERFILE
     )
 
 

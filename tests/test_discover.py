@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from pinlint.config import Config
-from pinlint.discover import COMPOSE, DOCKERFILE, discover, dockerfile_name, kind_of
+from pinlint.discover import discover, kind_of
+from pinlint.sources.registry import COMPOSE, DOCKERFILE
 
 Cli = Callable[..., Any]
 Write = Callable[..., Path]
@@ -72,7 +73,7 @@ def repo(project: Path) -> Path:
     ],
 )
 def test_dockerfile_names(name: str, expected: bool) -> None:
-    assert dockerfile_name(name) is expected
+    assert (kind_of(name, explicit=False) == DOCKERFILE) is expected
 
 
 @pytest.mark.parametrize(

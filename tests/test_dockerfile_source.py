@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pinlint.model import FileFacts, ImageUse
+from pinlint.rules.pin006 import literal_digest_with_variable_tag
 from pinlint.sources.dockerfile import parse_dockerfile
 
 DIGEST = "sha256:" + "a" * 64
@@ -274,9 +275,9 @@ def test_composed_reference_has_no_pin_span() -> None:
 
 def test_literal_digest_next_to_variable_tag() -> None:
     use = one(f"ARG PY=3.12\nFROM python:${{PY}}@{DIGEST}\n")
-    assert use.variable_tag_with_literal_digest
+    assert literal_digest_with_variable_tag(use)
     use = one(f"ARG IMG=python:3.12@{DIGEST}\nFROM $IMG\n")
-    assert not use.variable_tag_with_literal_digest
+    assert not literal_digest_with_variable_tag(use)
 
 
 # -- dockerfile-parse (E7): where it is wrong, pinlint corrects it -------------------------------

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pinlint.discover import compose_name, dockerfile_name
+from pinlint.discover import kind_of
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
@@ -114,7 +114,7 @@ NAMES = [
 @pytest.mark.parametrize(("name", "expected"), NAMES)
 @pytest.mark.parametrize("folder", ["", "deploy/", "Dockerfile/", "a/compose.yaml/"])
 def test_files_regex_matches_the_discovery(name: str, expected: bool, folder: str) -> None:
-    assert (dockerfile_name(name) or compose_name(name)) is expected
+    assert (kind_of(name, explicit=False) is not None) is expected
     assert bool(FILES.search(folder + name)) is expected
 
 
@@ -127,7 +127,7 @@ def test_files_regex_agrees_with_the_discovery_on_every_short_name() -> None:
     for size in range(1, 5):
         for pieces in product(PIECES, repeat=size):
             name = "".join(pieces)
-            expected = dockerfile_name(name) or compose_name(name)
+            expected = kind_of(name, explicit=False) is not None
             if bool(FILES.search(name)) is not expected or bool(FILES.search(f"sub/dir/{name}")) is not expected:
                 disagree.append(name)
     assert disagree == []

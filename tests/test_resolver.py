@@ -419,7 +419,7 @@ def test_redirects_to_plain_http_are_refused_except_where_chosen(tmp_path: Path)
 
     async def check(url: str) -> str | None:
         try:
-            await client._check_plain_http(httpx.Request("GET", url))
+            await client.transport.check_plain_http(httpx.Request("GET", url))
         except ResolveError as exc:
             return str(exc)
         return None
@@ -492,8 +492,9 @@ def test_host_mapping_and_transport_choices(tmp_path: Path) -> None:
         "index.docker.io/library/alpine": ("registry-1.docker.io", "https", True),
         "ghcr.io/org/app": ("ghcr.io", "https", True),
         "GHCR.io/org/app": ("ghcr.io", "https", True),
-        "127.0.0.1:5000/app": ("127.0.0.1:5000", "http", False),
-        "localhost:5000/app": ("localhost:5000", "http", False),
+        "127.0.0.1:5000/app": ("127.0.0.1:5000", "http", True),
+        "localhost:5000/app": ("localhost:5000", "http", True),
+        "127.1:5000/app": ("127.1:5000", "http", True),
         "insecure.example:5000/app": ("insecure.example:5000", "http", True),
         "127.0.0.1:6000/app": ("127.0.0.1:6000", "https", True),
     }
@@ -589,17 +590,34 @@ def test_basic_auth_with_a_wrong_password(env: Env, basic_registry: Registry, im
     assert error == f"401 unauthorized — credentials from {config_json} (auths) were not accepted"
 
 
-def test_credentials_are_not_sent_over_plain_http_unless_insecure(
+def test_loopback_registries_get_credentials_over_plain_http_as_docker_login_does(
     env: Env, scripted: Callable[..., Scripted], tmp_path: Path
 ) -> None:
-    server = scripted(lambda seen: (401, {"WWW-Authenticate": 'Basic realm="r"'}, b""))
-    env.auths(server.host, username="user", password="never-sent")
-    _, error = one(f"{server.host}/app:v1", config(tmp_path))
-    assert error == (
-        f"401 unauthorized — credentials for {server.host} were found but are only sent over https "
-        "(configure the registry `insecure = true` to allow plain http)"
-    )
-    assert all("authorization" not in s.headers for s in server.seen)
+    image = oci_manifest(seed="loopback-credentials")
+
+    def handler(seen: Seen) -> Reply:
+        if seen.headers.get("authorization") == f"Basic {b64('user:loopback-password')}":
+            return manifest_reply(image.body, OCI_MANIFEST)
+        return 401, {"WWW-Authenticate": 'Basic realm="r"'}, b""
+
+    server = scripted(handler)
+    env.auths(server.host, username="user", password="loopback-password")
+    digest, error = one(f"{server.host}/app:v1", config(tmp_path))
+    assert error is None and digest == image.digest
+    assert [s.method for s in server.seen] == ["HEAD", "HEAD"]
+
+
+def test_other_plain_http_hosts_get_credentials_only_when_insecure() -> None:
+    from pinlint.registry.transport import may_send_credentials
+
+    assert may_send_credentials("https", "ghcr.io", False)
+    assert may_send_credentials("http", "localhost:5000", False)
+    assert may_send_credentials("http", "127.0.0.1:5000", False)
+    assert may_send_credentials("http", "[::1]:5000", False)
+    assert may_send_credentials("http", "127.1:5000", False)
+    assert not may_send_credentials("http", "corp.example:5000", False)
+    assert not may_send_credentials("http", "10.0.0.5:5000", False)
+    assert may_send_credentials("http", "corp.example:5000", True)
 
 
 def test_basic_auth_over_tls(env: Env, registry: Registry, images: ImageSet, tmp_path: Path) -> None:

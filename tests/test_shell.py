@@ -1,5 +1,5 @@
 """pinlint.shell: words and their offsets, commands, pipelines, nesting, wrappers, options,
-exec-form JSON, and the promise never to raise on any input."""
+and the promise never to raise on any input. (Exec-form JSON is tests/test_arguments.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pinlint.shell import (
     interpreter_invocation,
     is_commit_sha,
     parse_args,
-    parse_json_array,
     parse_script,
     shell_words,
     subcommand,
@@ -259,6 +258,28 @@ def test_unterminated_heredoc_takes_the_rest() -> None:
         ("perl -e 'print 1'", False, "print 1", None),
         ("node --eval 'x()'", False, "x()", None),
         ("node -r dotenv/config -", True, None, "-"),
+        # the program from stdin, with arguments after it (issue 13)
+        ("php -- --install-dir=/usr/local/bin --filename=composer", True, None, None),
+        ("php -d allow_url_fopen=On -- --quiet", True, None, None),
+        ("php7 -- --install-dir=/usr/bin", True, None, None),
+        ("php8.2", True, None, None),
+        ("python - --user", True, None, "-"),
+        ("python3 -u - --break-system-packages", True, None, "-"),
+        ("python3 /dev/stdin --version 1.2", True, None, "/dev/stdin"),
+        ("bash /dev/stdin --channel 8.0 --install-dir /opt/dotnet", True, None, "/dev/stdin"),
+        ("sh /proc/self/fd/0 -y", True, None, "/proc/self/fd/0"),
+        ("sh -s -- -y", True, None, None),
+        ("bash -s --", True, None, None),
+        ("bash -s stable", True, None, None),
+        ("perl5 - --quiet", True, None, "-"),
+        # … and the forms where it does not
+        ("php composer-setup.php -- --quiet", False, None, "composer-setup.php"),
+        ("php -f composer-setup.php -- --quiet", False, None, "composer-setup.php"),
+        ("php -fcomposer-setup.php", False, None, "composer-setup.php"),
+        ("php -r 'copy(\"x\", \"y\");'", False, 'copy("x", "y");', None),
+        ("php -R 'echo $argn;'", False, "echo $argn;", None),
+        ("bash -- install.sh --flag", False, None, "install.sh"),
+        ("python3 - <<< x", True, None, "-"),
     ],
 )
 def test_interpreter_invocation(text: str, stdin: bool, code: str | None, script: str | None) -> None:
@@ -273,6 +294,8 @@ def test_interpreter_invocation(text: str, stdin: bool, code: str | None, script
 def test_non_interpreters() -> None:
     assert interpreter_invocation(parse_script("cat x")[0].argv) is None
     assert interpreter_invocation(()) is None
+    for name in ("phpize", "php-fpm", "php-config", "rubocop", "perlbrew", "pythonista", "nodemon"):
+        assert interpreter_invocation(parse_script(f"{name} -")[0].argv) is None, name
 
 
 @pytest.mark.parametrize(
@@ -286,6 +309,8 @@ def test_non_interpreters() -> None:
         ("python3 <<EOF", "x\n", False),
         ("cat <<EOF", "x\n", False),
         ("bash -c 'echo' <<EOF", "x\n", False),
+        ("bash /dev/stdin arg <<EOF", "x\n", True),
+        ("php -- arg <<EOF", "x\n", False),
     ],
 )
 def test_heredoc_runs_as_shell(text: str, body: str, expected: bool) -> None:
@@ -344,34 +369,6 @@ def test_is_commit_sha() -> None:
     assert not is_commit_sha("0123456")
     assert not is_commit_sha("v1.2.3")
     assert not is_commit_sha("0123456789abcdef0123456789abcdef0123456g")
-
-
-# -- JSON -----------------------------------------------------------------------------------
-
-
-def test_parse_json_array_offsets() -> None:
-    text = '[ "/bin/sh", "-c", "echo \\"hi\\" \\u00e9\\n" ]'
-    strings = parse_json_array(text)
-    assert strings is not None
-    assert [s.value for s in strings] == ["/bin/sh", "-c", 'echo "hi" é\n']
-    assert [text[s.start : s.end] for s in strings] == ['"/bin/sh"', '"-c"', '"echo \\"hi\\" \\u00e9\\n"']
-    script = strings[2]
-    assert len(script.offsets) == len(script.value) + 1
-    start = script.value.index("hi")
-    assert text[script.offsets[start] : script.offsets[start + 2]] == "hi"
-    quote = script.value.index('"')
-    assert text[script.offsets[quote] : script.offsets[quote + 1]] == '\\"'
-
-
-@pytest.mark.parametrize("text", ["", "[", '["a",]', '["a" "b"]', '["a", 1]', '{"a": 1}', '["a"] x', '["\\x"]'])
-def test_parse_json_array_rejects(text: str) -> None:
-    assert parse_json_array(text) is None
-
-
-def test_parse_json_array_surrogates_and_empty() -> None:
-    assert parse_json_array("[]") == ()
-    strings = parse_json_array('["\\ud83d\\ude00"]')
-    assert strings is not None and strings[0].value == "\U0001f600"
 
 
 # -- never raises ---------------------------------------------------------------------------
@@ -435,4 +432,26 @@ def test_random_inputs_never_raise() -> None:
             for word in (*command.words, *command.assignments):
                 assert 0 <= word.start <= word.end <= len(text), text
         shell_words(text)
-        parse_json_array(text)
+
+
+# -- no assert as control flow (it vanishes under `python -O`) -------------------------------
+
+
+def test_no_assertion_used_as_control_flow() -> None:
+    import ast
+    from pathlib import Path
+
+    import pinlint
+
+    package = Path(pinlint.__file__).parent
+    catches, asserts = [], []
+    for path in sorted(package.rglob("*.py")):
+        where = str(path.relative_to(package))
+        strict = path.parent.name == "shell" or path.name in ("model.py", "arguments.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ExceptHandler) and node.type and "AssertionError" in ast.unparse(node.type):
+                catches.append(f"{where}:{node.lineno}")
+            if isinstance(node, ast.Assert) and strict:
+                asserts.append(f"{where}:{node.lineno}")
+    assert catches == [], "AssertionError caught as control flow"
+    assert asserts == [], "assert in the shell reader or the model"

@@ -7,16 +7,18 @@ a Dockerfile and check exact positions.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+import pinlint.shell.parser
 from pinlint.config import Config
+from pinlint.engine import Selection, lint
 from pinlint.model import Instruction
 from pinlint.rules import pin101, pin102, pin103, pin104, pin201, pin202, pin203, pin204, pin205, pin206, pin207, pin208
-from pinlint.rules.base import RuleContext
-from pinlint.shell import parse_script, run_sources
+from pinlint.shell import Command, parse_script, run_sources
 from pinlint.sources.dockerfile import parse_dockerfile
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -50,7 +52,7 @@ def test_rule_metadata() -> None:
     }
     for rule, (code, name, default, severity) in expected.items():
         assert (rule.CODE, rule.NAME, rule.DEFAULT_ENABLED, rule.SEVERITY.label) == (code, name, default, severity)
-        assert rule.FIX is None and rule.TARGET == "instruction"
+        assert rule.FIX is None and ("instruction" if rule in (pin101, pin102) else "run") == rule.TARGET
         assert rule.SUMMARY and "\n" not in rule.SUMMARY and not rule.SUMMARY.endswith(".")
 
 
@@ -186,6 +188,27 @@ def test_pin102_git_problem(url: str, checksum: str | None, message: str | None)
         ("$(curl -s https://x/cmd)", ["curl"], "Output of 'curl' is run as a command"),
         ("bash -c 'curl -s https://x | sh'", ["curl"], "Output of 'curl' is piped into 'sh'"),
         ("busybox wget -O- https://x | busybox sh", ["wget"], "Output of 'wget' is piped into 'sh'"),
+        # interpreters reading the program from stdin, with arguments for it (issue 13)
+        (
+            "curl -sS https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin --filename=composer",
+            ["curl"],
+            "Output of 'curl' is piped into 'php'",
+        ),
+        ("curl -sS https://getcomposer.org/installer | php7 -- --install-dir=/usr/bin", ["curl"], "Output of 'curl' is piped into 'php7'"),  # noqa: E501
+        ("curl -sS https://getcomposer.org/installer | php7.4", ["curl"], "Output of 'curl' is piped into 'php7.4'"),
+        ("curl https://bootstrap.pypa.io/get-pip.py | python - --user", ["curl"], "Output of 'curl' is piped into 'python'"),  # noqa: E501
+        ("curl -sSf https://sh.rustup.rs | sh -s -- -y", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("curl -o- -L https://yarnpkg.com/install.sh | bash -s --", ["curl"], "Output of 'curl' is piped into 'bash'"),
+        ("curl -sSL https://get.rvm.io | bash -s stable", ["curl"], "Output of 'curl' is piped into 'bash'"),
+        ("curl -sSL https://dot.net/v1/dotnet-install.sh | bash /dev/stdin --channel 8.0", ["curl"], "Output of 'curl' is piped into 'bash'"),  # noqa: E501
+        ("wget -nv -O- https://download.calibre-ebook.com/linux-installer.sh | sh /dev/stdin", ["wget"], "Output of 'wget' is piped into 'sh'"),  # noqa: E501
+        ("curl -sS https://x/get.py | python3 /dev/stdin --break-system-packages", ["curl"], "Output of 'curl' is piped into 'python3'"),  # noqa: E501
+        # where the download goes: stdout, unless a file is named for every URL
+        ("curl -sSLo- https://x | sh", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("curl -s -o /dev/stdout https://x | sh", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("curl -o /tmp/a https://x/a https://x/i.sh | sh", ["curl"], "Output of 'curl' is piped into 'sh'"),
+        ("wget --quiet https://get.symfony.com/cli/installer -O - | bash", ["wget"], "Output of 'wget' is piped into 'bash'"),  # noqa: E501
+        ("wget --output-document=- https://x | sh", ["wget"], "Output of 'wget' is piped into 'sh'"),
     ],
 )
 def test_pin103_reports(text: str, words: list[str], message: str) -> None:
@@ -210,6 +233,19 @@ def test_pin103_reports(text: str, words: list[str], message: str) -> None:
         "echo 'curl -s https://x | sh' > /usr/local/bin/update",
         "command -v curl | sh",
         "wget https://x/i.sh && bash i.sh",
+        "curl -s https://x/composer-setup.php | php -r 'echo 1;' -- --quiet",
+        "curl -s https://x/lines | php -R 'echo strtoupper($argn);'",
+        "curl -s https://x/data | php -f local.php -- --input=-",
+        "curl -s https://x | phpize",
+        "curl -s https://x | bash -- /tmp/local.sh --flag",
+        # the download is saved to a file: nothing reaches the pipe
+        "curl -fsSL -o /usr/local/bin/drush https://github.com/drush-ops/drush/releases/download/8.4.12/drush.phar | bash",  # noqa: E501
+        "curl -fsSLO https://x/i.sh | sh",
+        "curl --remote-name-all https://x/a.sh https://x/b.sh | sh",
+        "curl -o /tmp/a https://x/a -o /tmp/b https://x/b | sh",
+        "wget https://x/i.sh | sh",
+        "wget -q -O /tmp/i.sh https://x/i.sh | sh",
+        'sh -c "$(curl -fsSL -o /tmp/i.sh https://x/i.sh)"',
     ],
 )
 def test_pin103_passes(text: str) -> None:
@@ -642,26 +678,35 @@ def test_pin208_messages() -> None:
     ]
 
 
-# -- every shell rule: one finding per offending word, nothing from odd input ---------------
+# -- every shell rule on odd input: what its complete parts deserve, nothing else -----------
+
+
+ODD_INPUTS: list[tuple[str, dict[str, list[str]]]] = [
+    ("", {}),
+    ("'", {}),
+    ("apt-get install 'unterminated", {"PIN201": ["'unterminated"]}),  # an open quote takes the rest
+    ("pip install $(", {}),  # a word whose value is unknown is not judged
+    ("npm i `", {}),
+    ("sh -c", {}),
+    ("| sh", {}),  # a pipe from nothing
+    ("curl |", {}),  # a pipe into nothing
+    ("gem install -v", {}),  # an option without its value
+    ("curl -s https://x | sh -s 'unterminated", {"PIN103": ["curl"]}),
+    ("pip install flask $(", {"PIN203": ["flask"]}),
+    ("gem install rails -v", {"PIN205": ["rails"]}),
+    ("npm i -g yarn `", {"PIN204": ["yarn"]}),
+]
 
 
 @pytest.mark.parametrize("rule", SHELL_RULES, ids=lambda r: r.CODE)
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "'",
-        "apt-get install 'unterminated",
-        "pip install $(",
-        "npm i `",
-        "sh -c",
-        "| sh",
-        "curl |",
-        "gem install -v",
-    ],
-)
-def test_shell_rules_tolerate_odd_input(rule: ModuleType, text: str) -> None:
-    list(rule.findings(parse_script(text)))
+@pytest.mark.parametrize(("text", "expected"), ODD_INPUTS, ids=range(len(ODD_INPUTS)))
+def test_shell_rules_on_odd_input(rule: ModuleType, text: str, expected: dict[str, list[str]]) -> None:
+    """Broken shell text gives exactly the findings its complete parts deserve, at words inside the text."""
+    results = list(rule.findings(parse_script(text)))
+    for word, message in results:
+        assert 0 <= word.start < word.end <= len(text), (word, text)
+        assert message.startswith(("Output of", "Package")), message
+    assert [text[word.start : word.end] for word, _ in results] == expected.get(rule.CODE, [])
 
 
 # -- end to end: Dockerfile text to findings with positions ---------------------------------
@@ -670,15 +715,15 @@ BASE = f"FROM alpine:3.20@sha256:{'0' * 64}\n"
 
 
 def run_rule(rule: ModuleType, text: str) -> list[str]:
+    """What the engine reports for one rule over a Dockerfile, with spans and the text they cover."""
     facts = parse_dockerfile(text, "Dockerfile")
     assert not facts.errors, facts.errors
-    ctx = RuleContext("Dockerfile", Config(root=Path(".")))
+    diagnostics = lint(facts, Config(root=Path(".")), frozenset({rule.CODE}))
     out = []
-    for instruction in facts.instructions:
-        for finding in rule.check(instruction, ctx):
-            span = finding.span
-            written = text[span.start : span.end]
-            out.append(f"{span.line}:{span.column}-{span.end_line}:{span.end_column} {written} | {finding.message}")
+    for diagnostic in diagnostics:
+        span = diagnostic.span
+        written = text[span.start : span.end]
+        out.append(f"{span.line}:{span.column}-{span.end_line}:{span.end_column} {written} | {diagnostic.message}")
     return out
 
 
@@ -784,3 +829,30 @@ def test_run_sources_heredoc_shebang() -> None:
     text = BASE + "RUN <<EOF\n#!/usr/bin/env python3\nprint('curl -s x | sh')\nEOF\n"
     instruction: Instruction = parse_dockerfile(text, "Dockerfile").instructions[1]
     assert [s.text for s in run_sources(instruction)] == ["<<EOF"]
+
+
+# -- the engine parses each RUN once, whatever the number of shell rules ---------------------
+
+
+def test_each_run_is_parsed_once_for_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = pinlint.shell.parser.parse_script
+    parsed: list[str] = []
+
+    def counting(text: str) -> tuple[Command, ...]:
+        parsed.append(text)
+        return original(text)
+
+    for name, module in list(sys.modules.items()):  # every module that holds the function by name
+        if name.startswith("pinlint") and getattr(module, "parse_script", None) is original:
+            monkeypatch.setattr(module, "parse_script", counting)
+    runs = "".join(f"RUN apk add curl && curl -s https://x/{n} | sh\n" for n in range(10))
+    text = BASE + runs + "RUN <<EOF\npip install flask\nEOF\n"
+    facts = parse_dockerfile(text, "Dockerfile")
+    config = Config(root=Path("."))
+    every_rule = Selection.build(config, select=["ALL"]).enabled
+    assert {"PIN103", "PIN104", *(f"PIN20{n}" for n in range(1, 9))} <= every_rule
+    diagnostics = lint(facts, config, every_rule)
+    scripts = [line[4:] for line in runs.splitlines()] + ["<<EOF", "pip install flask\n"]
+    assert sorted(parsed) == sorted(scripts), "each script of each RUN parsed exactly once"
+    codes = [d.code for d in diagnostics]
+    assert codes.count("PIN103") == 10 and codes.count("PIN202") == 10 and codes.count("PIN203") == 1

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from pinlint import lockfile
+from pinlint.commands.update import lock_tags, refresh_lock
 from pinlint.registry.client import Manifest
-from pinlint.workflow import lock_tags, refresh_lock
 
 Cli = Callable[..., Any]
 Write = Callable[..., Path]
@@ -22,17 +22,11 @@ T2 = dt.datetime(2026, 12, 24, 18, 30, 5, tzinfo=dt.timezone.utc)
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
+pytestmark = pytest.mark.usefixtures("isolated")
+
+
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name, directory in (
-        ("XDG_CACHE_HOME", "cache"),
-        ("HOME", "home"),
-        ("DOCKER_CONFIG", "docker"),
-        ("XDG_CONFIG_HOME", "config"),
-    ):
-        monkeypatch.setenv(name, str(tmp_path / directory))
-    for name in ("DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(name, raising=False)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lockfile, "now", lambda: T1)
 
 
@@ -93,6 +87,43 @@ def test_update_replaces_only_the_digest_of_a_moved_tag(
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
     again = cli("update", "--no-config")
     assert (again.code, again.out, again.err) == (0, "", "")
+
+
+def test_update_rewrites_a_cache_from_ref_field_like_a_plain_cache_from_entry(
+    cli: Cli, write: Write, project: Path, moving: Moving
+) -> None:
+    # Regression: the `type=registry,ref=` form had no digest span, so update refused it (exit 3).
+    old = moving.push("one").digest
+    write("app/Dockerfile", "FROM scratch\n")
+    compose = (
+        "services:\n"
+        "  app:\n"
+        "    build:\n"
+        "      context: app\n"
+        "      cache_from:\n"
+        "        - {ref}@{d}\n"
+        "        - type=registry,ref={ref}@{d}\n"
+    )
+    write("compose.yaml", compose.format(ref=moving.ref, d=old))
+    new = moving.push("two").digest
+    run = cli("update", "--no-config")
+    assert run.code == 0, run.out + run.err
+    assert run.err == "Updated 2 references in 1 file.\n"
+    assert (project / "compose.yaml").read_text() == compose.format(ref=moving.ref, d=new)
+
+
+def test_update_exits_1_not_3_when_a_moved_digest_cannot_be_rewritten(
+    cli: Cli, write: Write, moving: Moving
+) -> None:
+    # The registry answered; the digest is composed from two places, so it is left for the user.
+    old = moving.push("one").digest
+    text = f"ARG HEX={old.removeprefix('sha256:')}\nFROM {moving.ref}@sha256:${{HEX}}\n"
+    path = write("Dockerfile", text)
+    moving.push("two")
+    run = cli("update", "--no-config")
+    assert run.code == 1, run.out + run.err
+    assert "could not update" in run.err and "composed from several parts" in run.err
+    assert path.read_text() == text
 
 
 def test_update_diff_writes_nothing(cli: Cli, write: Write, moving: Moving) -> None:

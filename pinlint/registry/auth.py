@@ -9,12 +9,16 @@ never written anywhere.
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 MIN_TOKEN_LIFETIME = 60.0
+# what inet_aton reads: one to four parts, each decimal, octal (leading 0) or hex (0x)
+_INET_ATON = re.compile(r"(0[xX][0-9a-fA-F]*|[0-9]+)(\.(0[xX][0-9a-fA-F]*|[0-9]+)){0,3}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -100,31 +104,45 @@ def _split_host(host: str) -> str:
     return name.strip("[]").lower()
 
 
+def host_address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host name stands for when it is an address literal, read as the resolver
+    reads it: IPv6 (an IPv4-mapped one as its IPv4 address), and IPv4 in every form inet_aton
+    accepts — `127.1`, `2130706433`, `0x7f.1`, `0177.0.0.1`, `0`. None for a name."""
+    name = name.strip("[]")
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        if not name or not name[0].isdigit() or not _INET_ATON.fullmatch(name):
+            return None
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(name))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
 def is_loopback_host(host: str) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1 (with or without a port)."""
+    """True for localhost, 127.0.0.0/8 and ::1 (with or without a port, in any address spelling)."""
     name = _split_host(host)
-    if name == "localhost" or name.endswith(".localhost"):
+    if name in ("localhost", "localhost.") or name.endswith((".localhost", ".localhost.")):
         return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
+    address = host_address(name)
+    return address is not None and address.is_loopback
 
 
 def _is_internal(host: str) -> bool:
-    """A loopback, private, link-local or reserved address literal (or localhost)."""
+    """A loopback, private, link-local, reserved or unspecified address literal (or localhost)."""
     if is_loopback_host(host):
         return True
-    address = _address(host)
+    address = host_address(host)
     return address is not None and (
-        address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_unspecified
     )
 
 
@@ -153,7 +171,7 @@ def validate_realm(realm: str, registry_host: str, registry_insecure: bool) -> s
         raise RealmError(f"token realm {where} is plain http; refusing to send anything to it")
     registry_name = _split_host(registry_host)
     if hostname != registry_name and _is_internal(hostname):
-        address = _address(hostname)
+        address = host_address(hostname)
         link_local = address is not None and address.is_link_local
         if link_local or not _is_internal(registry_name):
             raise RealmError(f"token realm {where} is an internal address; refusing it")

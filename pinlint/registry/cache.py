@@ -1,7 +1,8 @@
 """On-disk cache of tag → digest answers (never credentials or tokens).
 
 One JSON file in the XDG cache directory (`$XDG_CACHE_HOME/pinlint/digests.json`, default
-`~/.cache/pinlint`). Entries expire after `cache-ttl` seconds. Writes merge with what is on
+`~/.cache/pinlint`). Entries expire after `cache-ttl` seconds (default 5 minutes: a digest a
+command writes comes from the registry, not from a stale answer). Writes merge with what is on
 disk under an exclusive lock and replace the file atomically, so concurrent runs neither lose
 each other's entries nor see a half-written file; an unreadable or corrupt file is treated as
 empty.

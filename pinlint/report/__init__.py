@@ -3,7 +3,8 @@ GitLab Code Quality JSON.
 
 Each format lives in its own module and is imported only when it is chosen, so a plain
 `pinlint check` loads neither `json` nor `hashlib`. What several formats share is here: the
-result of a run, the per-rule statistics, the rule documentation URL and the fingerprint.
+per-rule statistics, the rule documentation URL and the fingerprint (`RunResult`, what they
+print, lives in `pinlint.model` and is re-exported here).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from types import ModuleType
 from typing import NamedTuple, TextIO
 
 from pinlint.model import Diagnostic
+from pinlint.model import RunResult as RunResult  # re-exported: the reporters take one
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab")
 STATISTICS_FORMATS = ("text", "json")
@@ -19,16 +21,6 @@ STATISTICS_FORMATS = ("text", "json")
 # Where the rule documentation (rules/<CODE>-<name>/README.md) is published: SARIF help URIs
 # and the README link here.
 RULE_DOCS_URL = "https://github.com/pinlint/pinlint/blob/main/rules"
-
-
-class RunResult:
-    """A run's diagnostics and how many files it checked."""
-
-    __slots__ = ("diagnostics", "files_checked")
-
-    def __init__(self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0) -> None:
-        self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
-        self.files_checked = files_checked
 
 
 class Statistic(NamedTuple):

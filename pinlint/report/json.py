@@ -6,7 +6,6 @@ import json
 from typing import Any, TextIO
 
 from pinlint.model import Diagnostic
-from pinlint.reference import ImageRef
 from pinlint.report import RunResult
 
 SCHEMA_VERSION = 1
@@ -27,7 +26,7 @@ def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
     if d.use is not None:
         item["kind"] = d.use.kind
         item["image"] = d.use.text
-        item["expanded"] = str(d.use.ref) if isinstance(d.use.ref, ImageRef) else None
+        item["expanded"] = str(d.use.ref) if d.use.ref is not None else None
     item["fixable"] = d.fixable
     return item
 

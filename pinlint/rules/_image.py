@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pinlint.model import ImageUse
-from pinlint.reference import ImageRef
 
 if TYPE_CHECKING:
     from pinlint.rules.base import RuleContext
-
-
-def ref_of(use: ImageUse) -> ImageRef | None:
-    return use.ref if isinstance(use.ref, ImageRef) else None
 
 
 def shown(use: ImageUse) -> str:
@@ -24,7 +19,7 @@ def shown(use: ImageUse) -> str:
 def covered_by_lock(use: ImageUse, ctx: RuleContext) -> bool:
     """A reference that cannot be pinned inline (composed, platform-dependent) counts as pinned
     when the lock file records it: the lock is how such references are pinned."""
-    ref = ref_of(use)
+    ref = use.ref
     return use.pin_span is None and ref is not None and ctx.lock is not None and ref.canonical_tagged in ctx.lock
 
 

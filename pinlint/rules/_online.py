@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from pinlint.model import ImageUse
+from pinlint.registry.media import INDEX_TYPES
 
 
 class RegistryView(NamedTuple):
@@ -23,9 +24,7 @@ class RegistryView(NamedTuple):
     tag_missing: bool = False
 
 
-INDEX_MEDIA_TYPES = frozenset(
-    {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"}
-)
+INDEX_MEDIA_TYPES = INDEX_TYPES
 
 
 def short(digest: str) -> str:

@@ -1,20 +1,19 @@
-"""Helpers shared by the RUN rules: findings per shell script of an instruction, and the common
-`<tool> install <packages>` shape of package-manager rules."""
+"""Helpers shared by the RUN rules (TARGET "run"): findings per parsed shell script of a RUN,
+and the common `<tool> install <packages>` shape of package-manager rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from pinlint.model import Instruction
 from pinlint.rules.base import Finding
-from pinlint.shell import Command, ShellWord, parse_args, run_sources, subcommand
+from pinlint.shell import Command, RunScripts, ShellWord, parse_args, subcommand
 
 Findings = Callable[[Sequence[Command]], Iterable[tuple[ShellWord, str]]]
 
 
-def script_findings(item: Instruction, findings: Findings) -> Iterator[Finding]:
+def script_findings(run: RunScripts, findings: Findings) -> Iterator[Finding]:
     """Run `findings` over every shell script of a RUN (its command line, heredocs run by a shell)."""
-    for source in run_sources(item):
+    for source in run.scripts:
         for word, message in findings(source.commands):
             yield Finding(source.span(word), message)
 

@@ -2,10 +2,11 @@
 
 A rule module declares CODE, NAME, SEVERITY, DEFAULT_ENABLED, FIX (None when not auto-fixable),
 SUMMARY (one line), TARGET and a pure `check(item, ctx)` that yields Findings. TARGET says what
-`item` is: "image" (an ImageUse), "instruction" (an Instruction), "source" (a (Span, message)
-parse error) or "online" (a RegistryView, only under `check --online`). The engine, not the
-rule, stamps code, name, severity and path; tests/test_rule_catalogue.py checks every module
-declares all of this.
+`item` is: "image" (an ImageUse), "instruction" (an Instruction), "run" (a shell.RunScripts: a
+RUN instruction with its shell scripts, which the engine parses once for all such rules),
+"source" (a (Span, message) parse error) or "online" (a RegistryView, only under
+`check --online`). The engine, not the rule, stamps code, name, severity and path;
+tests/test_rule_catalogue.py checks every module declares all of this.
 """
 
 from __future__ import annotations

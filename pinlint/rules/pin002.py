@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pinlint.model import ImageUse, Severity
-from pinlint.rules._image import covered_by_lock, ref_of, shown, unpinned_suffix
+from pinlint.rules._image import covered_by_lock, shown, unpinned_suffix
 from pinlint.rules.base import Finding, RuleContext
 
 CODE = "PIN002"
@@ -18,7 +18,7 @@ TARGET = "image"
 
 
 def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
-    ref = ref_of(item)
+    ref = item.ref
     if ref is None or ref.digest is not None or ref.tag is not None or covered_by_lock(item, ctx):
         return
     yield Finding(

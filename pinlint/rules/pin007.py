@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pinlint.gitignore import glob_regex
 from pinlint.model import ImageUse, Severity
-from pinlint.rules._image import ref_of, shown
+from pinlint.rules._image import shown
 from pinlint.rules.base import Finding, RuleContext
 
 CODE = "PIN007"
@@ -38,7 +38,7 @@ def _allowed(host: str, name: str, entry: str) -> bool:
 
 def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
     allowed = ctx.config.allowed_registries
-    ref = ref_of(item)
+    ref = item.ref
     if not allowed or ref is None:
         return
     host = _normalise(ref.registry_host)

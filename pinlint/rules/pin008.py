@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pinlint.model import ImageUse, Severity
-from pinlint.rules._image import ref_of, shown
+from pinlint.rules._image import shown
 from pinlint.rules.base import Finding, RuleContext
 
 CODE = "PIN008"
@@ -18,7 +18,7 @@ TARGET = "image"
 
 
 def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
-    ref = ref_of(item)
+    ref = item.ref
     if ctx.lock is None or ref is None or (ref.digest is not None and ref.tag is None):
         return
     locked = ctx.lock.get(ref.canonical_tagged)

@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Iterator
 
 from pinlint.model import ImageUse, Severity
-from pinlint.rules._image import ref_of, shown
+from pinlint.rules._image import shown
 from pinlint.rules.base import Finding, RuleContext
 
 CODE = "PIN009"
@@ -19,7 +19,7 @@ TARGET = "image"
 
 
 def check(item: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
-    ref = ref_of(item)
+    ref = item.ref
     if ref is None or ref.tag is None:
         return
     for pattern in ctx.config.denied_tags:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from pinlint.model import Instruction, Severity
+from pinlint.rules._add import flag_value, is_git_source
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.rules.pin102 import add_sources, flag_value, is_git_source
 
 CODE = "PIN101"
 NAME = "add-url-without-checksum"
@@ -38,7 +38,7 @@ def checksum_problem(value: str) -> str | None:
 def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
     if item.keyword != "ADD":
         return
-    urls = [(value, span) for value, span in add_sources(item) if is_remote_file(value)]
+    urls = [(value, span) for value, span in item.sources if is_remote_file(value)]
     if not urls:
         return
     flag = item.flag("checksum")

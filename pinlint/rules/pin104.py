@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pinlint.model import Instruction, Severity
+from pinlint.model import Severity
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, is_commit_sha, parse_args, run_sources, subcommand
+from pinlint.shell import Command, RunScripts, ShellWord, is_commit_sha, parse_args, subcommand
 
 CODE = "PIN104"
 NAME = "unpinned-git-clone"
@@ -14,7 +14,7 @@ SEVERITY = Severity.INFO
 DEFAULT_ENABLED = False
 FIX = None
 SUMMARY = "git clone without checking out a full commit SHA in the same RUN"
-TARGET = "instruction"
+TARGET = "run"
 
 _GIT_OPTIONS = frozenset(
     {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env", "--attr-source"}
@@ -92,7 +92,7 @@ def findings(scripts: Sequence[Sequence[Command]]) -> Iterator[tuple[int, ShellW
         yield number, word, f"Repository '{word.value}' is cloned without checking out a commit SHA"
 
 
-def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    sources = run_sources(item)
+def check(run: RunScripts, ctx: RuleContext) -> Iterator[Finding]:
+    sources = run.scripts
     for number, word, message in findings([source.commands for source in sources]):
         yield Finding(sources[number].span(word), message)

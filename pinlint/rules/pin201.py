@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pinlint.model import Instruction, Severity
+from pinlint.model import Severity
 from pinlint.rules._shell import install_findings, script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord
+from pinlint.shell import Command, RunScripts, ShellWord
 
 CODE = "PIN201"
 NAME = "unpinned-apt-package"
@@ -15,7 +15,7 @@ SEVERITY = Severity.WARNING
 DEFAULT_ENABLED = False
 FIX = None
 SUMMARY = "apt-get install of a package without a version"
-TARGET = "instruction"
+TARGET = "run"
 
 TOOLS = frozenset({"apt-get", "apt", "aptitude"})
 _OPTIONS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release"})
@@ -35,5 +35,5 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
     return install_findings(commands, TOOLS, _OPTIONS, _unpinned)
 
 
-def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    yield from script_findings(item, findings)
+def check(run: RunScripts, ctx: RuleContext) -> Iterator[Finding]:
+    yield from script_findings(run, findings)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pinlint.model import Instruction, Severity
+from pinlint.model import Severity
 from pinlint.rules._shell import script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, parse_args, subcommand
+from pinlint.shell import Command, RunScripts, ShellWord, parse_args, subcommand
 
 CODE = "PIN202"
 NAME = "unpinned-apk-package"
@@ -15,7 +15,7 @@ SEVERITY = Severity.WARNING
 DEFAULT_ENABLED = False
 FIX = None
 SUMMARY = "apk add of a package without a version"
-TARGET = "instruction"
+TARGET = "run"
 
 _OPTIONS = frozenset(
     {
@@ -45,5 +45,5 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
                 yield word, f"Package '{word.value}' is installed without a version (apk add)"
 
 
-def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    yield from script_findings(item, findings)
+def check(run: RunScripts, ctx: RuleContext) -> Iterator[Finding]:
+    yield from script_findings(run, findings)

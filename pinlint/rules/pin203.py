@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from pinlint.model import Instruction, Severity
+from pinlint.model import Severity
 from pinlint.rules._shell import script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, is_commit_sha, parse_args, subcommand
+from pinlint.shell import Command, RunScripts, ShellWord, is_commit_sha, parse_args, subcommand
 
 CODE = "PIN203"
 NAME = "unpinned-pip-package"
@@ -21,7 +21,7 @@ SEVERITY = Severity.WARNING
 DEFAULT_ENABLED = False
 FIX = None
 SUMMARY = "pip install of a package without an exact == version"
-TARGET = "instruction"
+TARGET = "run"
 
 _OPTIONS = frozenset(
     {
@@ -114,5 +114,5 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
             yield word, f"Package '{word.value}' is installed {problem} ({tool} install)"
 
 
-def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    yield from script_findings(item, findings)
+def check(run: RunScripts, ctx: RuleContext) -> Iterator[Finding]:
+    yield from script_findings(run, findings)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from pinlint.model import Instruction, Severity
+from pinlint.model import Severity
 from pinlint.rules._shell import script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord, is_commit_sha, parse_args, subcommand
+from pinlint.shell import Command, RunScripts, ShellWord, is_commit_sha, parse_args, subcommand
 
 CODE = "PIN204"
 NAME = "unpinned-npm-package"
@@ -16,7 +16,7 @@ SEVERITY = Severity.WARNING
 DEFAULT_ENABLED = False
 FIX = None
 SUMMARY = "npm, yarn or pnpm install of a package without an exact @version"
-TARGET = "instruction"
+TARGET = "run"
 
 _NPM_INSTALL = frozenset(
     {"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add"}
@@ -97,5 +97,5 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
                 yield word, f"Package '{word.value}' is installed {problem} ({tool})"
 
 
-def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    yield from script_findings(item, findings)
+def check(run: RunScripts, ctx: RuleContext) -> Iterator[Finding]:
+    yield from script_findings(run, findings)

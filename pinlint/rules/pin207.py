@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from pinlint.model import Instruction, Severity
+from pinlint.model import Severity
 from pinlint.rules._shell import install_findings, script_findings
 from pinlint.rules.base import Finding, RuleContext
-from pinlint.shell import Command, ShellWord
+from pinlint.shell import Command, RunScripts, ShellWord
 
 CODE = "PIN207"
 NAME = "unpinned-dnf-yum-package"
@@ -16,7 +16,7 @@ SEVERITY = Severity.WARNING
 DEFAULT_ENABLED = False
 FIX = None
 SUMMARY = "dnf, yum, microdnf or tdnf install of a package without a version"
-TARGET = "instruction"
+TARGET = "run"
 
 TOOLS = frozenset({"dnf", "dnf5", "yum", "microdnf", "tdnf"})
 _OPTIONS = frozenset(
@@ -49,5 +49,5 @@ def findings(commands: Sequence[Command]) -> Iterator[tuple[ShellWord, str]]:
     return install_findings(commands, TOOLS, _OPTIONS, _unpinned)
 
 
-def check(item: Instruction, ctx: RuleContext) -> Iterator[Finding]:
-    yield from script_findings(item, findings)
+def check(run: RunScripts, ctx: RuleContext) -> Iterator[Finding]:
+    yield from script_findings(run, findings)

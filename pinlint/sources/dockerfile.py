@@ -18,23 +18,16 @@ correction tests in tests/test_dockerfile_source.py).
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
 
-from pinlint import reference
-from pinlint.model import FileFacts, Heredoc, ImageUse, Instruction, MappedText, Span, TextIndex, Word
-from pinlint.sources.expand import (
-    SENTINEL,
-    Expansion,
-    ExpansionError,
-    Value,
-    digest_part,
-    expand,
-    insertion_is_safe,
-    literal,
-    tag_part,
-)
+from pinlint.model import FileFacts, Heredoc, Instruction, MappedText, Span, TextIndex, Word
+from pinlint.sources.arguments import copy_sources, parse_exec_form
+from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, expand, literal
+from pinlint.sources.registry import Parsed, ParseRun
+from pinlint.sources.uses import image_use
 
 KNOWN_INSTRUCTIONS = frozenset(
     {
@@ -309,13 +302,10 @@ class DockerfileParser:
                 self._error(f"{keyword} isn't allowed as an ONBUILD trigger", first, first + 7)
         words = _words(body, rest_start, self.index)
         flags, args = _split_flags(words)
-        is_json = False
+        exec_args = None
         if keyword in _JSON_INSTRUCTIONS and args and args[0].text.startswith("["):
-            try:
-                parsed = json.loads(text[args[0].start :])
-                is_json = isinstance(parsed, list) and all(isinstance(x, str) for x in parsed)
-            except ValueError:
-                is_json = False
+            exec_args = parse_exec_form(text[args[0].start :])
+        is_json = exec_args is not None
         heredocs: list[Heredoc] = []
         if keyword in _HEREDOC_INSTRUCTIONS and not is_json and "<<" in text:
             next_line = self._heredocs(body, lines, next_line, start_line, heredocs)
@@ -332,7 +322,10 @@ class DockerfileParser:
             json=is_json,
             onbuild=onbuild,
             text_index=self.index,
+            exec_args=exec_args,
         )
+        if keyword in ("ADD", "COPY"):
+            instruction = instruction._replace(sources=copy_sources(instruction))
         self.facts.instructions.append(instruction)
         return next_line
 
@@ -558,9 +551,7 @@ class DockerfileParser:
         value = result.value
         names = self._missing(result)
         if names:
-            self.facts.images.append(
-                ImageUse(self.path, kind, text, span, None, None, unresolved=names)
-            )
+            self.facts.images.append(image_use(self.path, kind, self.index, span, raw, None, unresolved=names))
             return
         if stages is not None and (value.text in stages or value.text == "scratch" or value.text in self.contexts):
             return
@@ -568,48 +559,26 @@ class DockerfileParser:
             self._error(f"base name ({text}) should not be blank", span.start, span.end)
             return
         platform = any(name in PLATFORM_ARGS for name in result.used)
-        try:
-            ref = reference.parse(value.text)
-        except reference.ReferenceError as exc:
-            self.facts.images.append(
-                ImageUse(self.path, kind, text, span, value.text, None, error=str(exc), platform_dependent=platform)
-            )
-            return
-        name_end = value.text.find("@")
-        name_end = len(value.text) if name_end < 0 else name_end
-        region = value.source_range(0, name_end)
-        pin_span = self.index.span(*region) if region and insertion_is_safe(self.text, region[1]) else None
-        digest_region = value.source_range(name_end + 1, len(value.text)) if ref.digest else None
-        digest_span = self.index.span(*digest_region) if digest_region else None
-        default_span = pin_span if pin_span is not None and "$" in raw.text else None
-        literal_digest = False
-        if ref.digest is not None and "$" in raw.text:
-            literal_digest = self._tag_varies(raw, value.text, result.used)
         self.facts.images.append(
-            ImageUse(
+            image_use(
                 self.path,
                 kind,
-                text,
+                self.index,
                 span,
-                value.text,
-                ref,
-                default_span=default_span,
-                pin_span=pin_span,
-                variable_tag_with_literal_digest=literal_digest,
-                digest_span=digest_span,
+                raw,
+                value,
+                vary=lambda: self._varied(raw, result.used),
                 platform_dependent=platform,
             )
         )
 
-
-    def _tag_varies(self, raw: MappedText, value: str, used: list[str]) -> bool:
-        """Whether setting the variables differently would change the tag but keep the digest."""
+    def _varied(self, raw: MappedText, used: list[str]) -> str | None:
+        """The reference with every declared variable it uses set to another value."""
         poisoned = {name: literal(SENTINEL) for name in used if name in self.declared}
         try:
-            other = expand(raw, poisoned, self.escape).value.text
+            return expand(raw, poisoned, self.escape).value.text
         except ExpansionError:
-            return False
-        return digest_part(other) == digest_part(value) and tag_part(other) != tag_part(value)
+            return None
 
 
 # Flags that take a value, per instruction (BuildKit instructions/parse.go parseFrom, parseCopy,
@@ -663,3 +632,30 @@ def parse_dockerfile(
     `build_args` are `--build-arg` values; `contexts` are named build contexts (`--build-context`,
     Compose `additional_contexts`), which replace a stage or image of the same name."""
     return DockerfileParser(text, path, build_args, contexts).parse()
+
+
+class BuildVariant(NamedTuple):
+    """How another file builds a Dockerfile: build argument values and named build contexts."""
+
+    args: Mapping[str, Value]
+    contexts: frozenset[str] = frozenset()
+
+
+def _distinct(variants: Sequence[BuildVariant]) -> list[BuildVariant]:
+    """Build variants with the same argument values and contexts once each, in first-seen order."""
+    seen: dict[tuple[tuple[tuple[str, str], ...], frozenset[str]], BuildVariant] = {}
+    for variant in variants:
+        key = (tuple(sorted((k, v.text) for k, v in variant.args.items())), variant.contexts)
+        seen.setdefault(key, variant)
+    return list(seen.values())
+
+
+def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: ParseRun) -> Parsed:
+    """The source registry's entry: the file once per distinct way it is built (`contexts`:
+    BuildVariants from the files that build it), or once without build arguments."""
+    variants = _distinct([c for c in contexts if isinstance(c, BuildVariant)]) or [BuildVariant({})]
+    return Parsed([parse_dockerfile(text, display, v.args, v.contexts) for v in variants])
+
+
+def reparse(text: str, path: Path) -> FileFacts:
+    return parse_dockerfile(text, str(path))
