@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import dockerfile_parse  # a test dependency: the reference the E7 corrections are measured against
 import pytest
 
 from pinlint.model import FileFacts, ImageUse
@@ -281,9 +282,6 @@ def test_literal_digest_next_to_variable_tag() -> None:
 
 
 # -- dockerfile-parse (E7): where it is wrong, pinlint corrects it -------------------------------
-
-dockerfile_parse = pytest.importorskip("dockerfile_parse")
-
 
 def _dfp_parent_images(text: str) -> list[str]:
     parser = dockerfile_parse.DockerfileParser(fileobj=io.BytesIO(text.encode()))
