@@ -98,6 +98,7 @@ class SourceKind(NamedTuple):
     detect_in: tuple[str, ...] = ()  # names whose first bytes `module.detect` looks at
     suppression: str = SUPPRESS_LINE
     per_context: bool = False
+    detect_explicit_only: bool = False  # content detection only for a file named on the command line
 
 
 class _Globs:
@@ -150,7 +151,9 @@ class Registry:
             wanted, excluded, _ = self._globs[kind.name]
             if wanted.match(path) and not excluded.match(path):
                 return kind.name
-        candidates = [kind for kind, globs in self._detect if globs.match(path)]
+        candidates = [
+            kind for kind, globs in self._detect if globs.match(path) and (explicit or not kind.detect_explicit_only)
+        ]
         if candidates and head is not None:
             data = head()
             text = data[:HEAD_BYTES].decode("utf-8", errors="replace") if data is not None else None
@@ -170,6 +173,10 @@ class Registry:
 
 DOCKERFILE = "dockerfile"
 COMPOSE = "compose"
+GITHUB = "github"
+GITLAB = "gitlab"
+CIRCLECI = "circleci"
+BITBUCKET = "bitbucket"
 
 KINDS = Registry(
     [
@@ -181,6 +188,35 @@ KINDS = Registry(
                 *("docker-compose.yaml", "docker-compose.yml", "docker-compose.*.yaml", "docker-compose.*.yml"),
             ),
             explicit=("*.yaml", "*.yml"),
+        ),
+        # CI configuration (named by their conventional paths; by content when named explicitly)
+        SourceKind(
+            GITHUB,
+            "pinlint.sources.github",
+            paths=(".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            GITLAB,
+            "pinlint.sources.gitlab",
+            paths=(".gitlab-ci.yml", ".gitlab-ci.yaml", "*.gitlab-ci.yml", "*.gitlab-ci.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            CIRCLECI,
+            "pinlint.sources.circleci",
+            paths=(".circleci/config.yml", ".circleci/config.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            BITBUCKET,
+            "pinlint.sources.bitbucket",
+            paths=("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
         ),
         SourceKind(
             DOCKERFILE,
