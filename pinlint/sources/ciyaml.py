@@ -102,6 +102,11 @@ class CiYamlParser(YamlReader):
         if not self.is_scalar(node):
             return None
         raw, start, end = self.scalar_text(node)
+        if node.style in ("|", ">"):
+            raw = self.block_text(node)  # each character's own position, where it has one
+            known = [offset for offset in raw.offsets if offset >= 0]
+            if known:
+                start, end = known[0], known[-1] + 1
         if prefix:
             if not raw.text.startswith(prefix):
                 return None
