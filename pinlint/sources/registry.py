@@ -177,6 +177,7 @@ GITHUB = "github"
 GITLAB = "gitlab"
 CIRCLECI = "circleci"
 BITBUCKET = "bitbucket"
+DEVCONTAINER = "devcontainer"
 
 KINDS = Registry(
     [
@@ -216,6 +217,13 @@ KINDS = Registry(
             "pinlint.sources.bitbucket",
             paths=("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"),
             detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            DEVCONTAINER,
+            "pinlint.sources.devcontainer",
+            paths=(".devcontainer/devcontainer.json", ".devcontainer.json", ".devcontainer/*/devcontainer.json"),
+            detect_in=("*.json", "*.jsonc"),
             detect_explicit_only=True,
         ),
         SourceKind(
