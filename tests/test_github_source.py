@@ -147,12 +147,28 @@ def test_expressions_other_than_a_literal_matrix_are_named() -> None:
     assert [u.unresolved for u in _uses(text)] == [("env.IMAGE",), ("matrix.v",), ("matrix['v']",)]
 
 
-def test_a_matrix_over_256_jobs_is_not_enumerated() -> None:
+def test_a_matrix_over_256_jobs_is_pin900_and_its_values_stay_unknown() -> None:
     rows = "".join(f"        k{i}: [1, 2]\n" for i in range(9))  # 512 combinations
     text = f"jobs:\n  t:\n    strategy:\n      matrix:\n{rows}    container: n:${{{{ matrix.k0 }}}}\n"
     parser = parse_github(text, "w.yml")
-    assert [message for _, message in parser.facts.errors] == ["strategy.matrix makes more than 256 jobs"]
+    assert [message for _, message in parser.facts.errors] == ["strategy.matrix makes 512 jobs; GitHub allows 256"]
     assert [u.unresolved for u in parser.facts.images] == [("matrix.k0",)]
+
+
+def test_the_256_job_limit_applies_after_exclude() -> None:
+    # 3 x 3 x 3 x 3 x 4 = 324 combinations, 108 of them excluded: a valid workflow
+    rows = "".join(f"        k{i}: [1, 2, 3]\n" for i in range(4)) + "        os: [a, b, c, d]\n"
+    rows += "        exclude:\n          - os: d\n"
+    parser = parse_github(_job(rows, "n:${{ matrix.k0 }}"), "w.yml")
+    assert parser.facts.errors == []
+    assert [u.value for u in parser.facts.images] == ["n:1", "n:2", "n:3"]
+
+
+def test_a_matrix_no_image_uses_is_not_built() -> None:
+    rows = "".join(f"        k{i}: [1, 2]\n" for i in range(9))
+    parser = parse_github(_job(rows, "node:20"), "w.yml")
+    assert parser.facts.errors == []
+    assert [u.value for u in parser.facts.images] == ["node:20"]
 
 
 def test_variable_tag_with_digest_is_pin006(tmp_path: Path, cli: Any) -> None:

@@ -10,8 +10,9 @@ composite action.
 from a literal `strategy.matrix`, as GitHub builds the job matrix: every combination of the
 keys' lists, `exclude` entries removed, `include` entries added to each combination whose
 original values they do not overwrite, else as a combination of their own. Each distinct value
-is reported once. Matrix values are read as GitHub's YAML reads them: an unquoted number is a
-number (`3.10` is `3.1`). Any other expression (`${{ env.IMAGE }}`, a matrix built by
+is reported once. The matrix is built only when an image uses it; one that makes more than 256
+jobs (GitHub's limit) is PIN900. Matrix values are read as GitHub's YAML reads them: an
+unquoted number is a number (`3.10` is `3.1`). Any other expression (`${{ env.IMAGE }}`, a matrix built by
 `fromJSON`) cannot be known offline: PIN004 names it. `uses:` takes no expressions, so there
 the text is the reference.
 """
@@ -29,7 +30,8 @@ from pinlint.sources.expand import SENTINEL, Value, literal
 from pinlint.sources.registry import DOCKERFILE, GITHUB, Follow, Parsed, ParseRun
 from pinlint.sources.yaml import pyyaml
 
-MAX_MATRIX = 256  # GitHub's limit on the jobs one matrix generates
+MAX_MATRIX = 256  # GitHub's limit on the jobs one matrix generates (after exclude and include)
+MAX_ENUMERATED = 4096  # combinations enumerated before `exclude` applies
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _MATRIX_PATH = re.compile(r"matrix((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)", re.ASCII)
 _NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
@@ -43,7 +45,17 @@ class _Matrix:
 
     def __init__(self, parser: GithubParser, node: Any) -> None:
         self.parser = parser
-        self.combinations = self._expand(node) if node is not None else None
+        self.node = node
+        self._combinations: list[Combination] | None = None
+        self._expanded = False
+
+    @property
+    def combinations(self) -> list[Combination] | None:
+        """Built when an image first uses the matrix (a matrix no image uses costs nothing)."""
+        if not self._expanded:
+            self._expanded = True
+            self._combinations = self._expand(self.node) if self.node is not None else None
+        return self._combinations
 
     def value(self, node: Any) -> Value | None:
         """A matrix value as text, the way GitHub's expression turns it into a string."""
@@ -80,9 +92,8 @@ class _Matrix:
                 return None
             keys.append((name, list(value.value)))
             size *= len(value.value)
-            if size > MAX_MATRIX:
-                p.error(f"strategy.matrix makes more than {MAX_MATRIX} jobs", node.start_mark.index)
-                return None
+            if size > MAX_ENUMERATED:
+                return None  # too many to enumerate before `exclude`: the values stay unknown
         combinations: list[Combination] = [{}] if keys else []
         for name, values in keys:
             combinations = [{**c, name: v} for c in combinations for v in values]
@@ -102,9 +113,10 @@ class _Matrix:
                     added = True
             if not added:
                 combinations.append({k: v for k, v in pairs if isinstance(k, str)})
-            if len(combinations) > MAX_MATRIX:
-                p.error(f"strategy.matrix makes more than {MAX_MATRIX} jobs", node.start_mark.index)
-                return None
+        if len(combinations) > MAX_MATRIX:
+            message = f"strategy.matrix makes {len(combinations)} jobs; GitHub allows {MAX_MATRIX}"
+            p.error(message, node.start_mark.index)
+            return None
         return combinations
 
     def lookup(self, combination: Combination, path: Sequence[str]) -> Value | None:
