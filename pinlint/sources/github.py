@@ -208,7 +208,13 @@ class GithubParser(CiYamlParser):
         if not self.is_sequence(steps):
             return
         for step in steps.value:
-            self.image("github-uses", self.get(step, "uses"), plain, prefix=_DOCKER)
+            uses = self.get(step, "uses")
+            found = self.written(uses, _DOCKER)
+            if found is not None and "${{" in found[0].text:
+                span = found[1]
+                self.error("'uses:' does not evaluate expressions: the image must be written out", span.start, span.end)
+                continue
+            self.image("github-uses", uses, plain, prefix=_DOCKER)
 
     def _action(self, runs: Any) -> None:
         image = self.get(runs, "image")
