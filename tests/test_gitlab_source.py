@@ -9,6 +9,7 @@ case tests/data/fix/gitlab-pipeline (run by tests/test_fix.py against the real r
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,35 @@ def test_fix_pins_an_image_in_an_included_file(cli: Any, write: Any, registry: A
     run = cli("fix", "--no-config", ".gitlab-ci.yml")
     assert run.code == 0, run.out + run.err
     assert jobs.read_text() == f"x:\n  image: {ref}@{images['multi-oci'].digest}  # kept\n  script: s\n"
+
+
+def test_variable_cycles_depth_and_doubling_are_bounded() -> None:
+    doubling = "".join(f"  D{i}: {f'${{D{i - 1}}}' * 8}\n" for i in range(1, 9))  # D4 has 8,192 characters
+    chain = "".join(f"  C{i}: $C{i - 1}\n" for i in range(1, 41))
+    text = (
+        f"variables:\n  D0: ab\n{doubling}  C0: c\n{chain}  A: $B$B$B$B$B$B$B$B\n  B: $A$A$A$A$A$A$A$A\n"
+        "x:\n  image: n:$A\n  script: s\ny:\n  image: n:$D8\n  script: s\nz:\n  image: n:$C40\n  script: s\n"
+    )
+    started = time.monotonic()
+    cycle, doubled, deep = _uses(text)
+    assert time.monotonic() - started < 2
+    assert cycle.unresolved == ("A", "B")
+    assert doubled.value is None and "D4" in doubled.unresolved
+    assert deep.value is None and "C29" in deep.unresolved  # more than 10 levels of nesting
+
+
+def test_wildcard_includes_stay_inside_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "x.yml").write_text("x:\n  image: outside:1\n  script: s\n")
+    project = tmp_path / "p"
+    (project / "ci" / "a").mkdir(parents=True)
+    (project / "ci" / "a" / "one.yml").write_text("one:\n  image: one:1\n  script: s\n")
+    (project / "ci" / "two.yml").write_text("two:\n  image: two:1\n  script: s\n")
+    (project / "ci" / "link").symlink_to(outside, target_is_directory=True)
+    main = project / ".gitlab-ci.yml"
+    main.write_text("include:\n  - local: 'ci/**/*.yml'\n")
+    files = parse_pipeline(main.read_text(), "p/.gitlab-ci.yml", main)
+    found = sorted(u.value or "" for f in files for u in f.facts.images)
+    assert found == ["one:1", "two:1"]

@@ -36,6 +36,8 @@ from pinlint.sources.registry import GITLAB, Follow, Parsed, ParseRun
 MAX_INCLUDES = 150  # GitLab's limit on included files
 MAX_EXTENDS = 11  # GitLab's limit on an `extends:` chain
 MAX_EXPANSION = 10  # nested variable references followed
+MAX_VALUE = 4096  # characters of one expanded variable
+MAX_WALK = 20_000  # directory entries a wildcard include may look at
 _GLOBAL_KEYWORDS = frozenset(
     {"default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script",
      "after_script", "spec", "types"}
@@ -114,7 +116,7 @@ class _Pipeline:
                 file.error(f"include: outside the project: {written}", start, end)
                 continue
             pattern = written.lstrip("/")
-            paths = sorted(self.project.glob(pattern)) if "*" in pattern else [self.project / pattern]
+            paths = _glob(self.project, pattern) if "*" in pattern else [self.project / pattern]
             if not paths or not paths[0].is_file():
                 file.error(f"include: file not found: {written}", start, end)
                 continue
@@ -284,6 +286,7 @@ class _Scope:
         self.file = file
         self.variables = variables
         self._values: dict[str, Value | None] = {}
+        self._active: set[str] = set()  # variables being expanded (a cycle has no value)
 
     def value(self, name: str, depth: int, missing: list[str]) -> Value | None:
         if name in self._values:
@@ -292,9 +295,16 @@ class _Scope:
                 missing.append(name)
             return value
         owned = self.variables.get(name)
-        if owned is None or depth > MAX_EXPANSION:
-            missing.append(name)
+        if owned is None or depth > MAX_EXPANSION or name in self._active:
+            missing.append(name)  # undefined, or defined through itself
             return None
+        self._active.add(name)
+        try:
+            return self._compute(name, owned, depth, missing)
+        finally:
+            self._active.discard(name)
+
+    def _compute(self, name: str, owned: _Owned, depth: int, missing: list[str]) -> Value | None:
         file, node = owned
         expand = True
         if file.is_mapping(node):
@@ -311,6 +321,9 @@ class _Scope:
         result: Value | None = self._expand(raw, depth + 1, inner) if expand else raw
         if inner:
             missing.extend(inner)
+            result = None
+        elif result is not None and len(result.text) > MAX_VALUE:
+            missing.append(name)  # doubling variables (A: $B$B, B: $C$C, …) end here
             result = None
         self._values[name] = result
         return result
@@ -351,6 +364,29 @@ class _Scope:
 
 def _is_name(name: str) -> bool:
     return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name, re.ASCII) is not None
+
+
+def _glob(project: Path, pattern: str) -> list[Path]:
+    """Files under `project` matching a wildcard `include: local:` (`*` within a folder, `**`
+    across folders), without following symlinked folders, looking at a bounded number of entries."""
+    from pinlint.gitignore import glob_regex
+
+    try:
+        regex = glob_regex(pattern)
+    except ValueError:
+        return []
+    found: list[Path] = []
+    seen = 0
+    for directory, folders, files in os.walk(project):
+        folders[:] = sorted(f for f in folders if f != ".git")
+        seen += len(folders) + len(files)
+        if seen > MAX_WALK:
+            break
+        for name in files:
+            path = Path(directory) / name
+            if regex.match(path.relative_to(project).as_posix()):
+                found.append(path)
+    return sorted(found)
 
 
 def _shown(path: Path) -> str:
