@@ -198,3 +198,16 @@ def test_wildcard_includes_stay_inside_the_project(tmp_path: Path, monkeypatch: 
     files = parse_pipeline(main.read_text(), "p/.gitlab-ci.yml", main)
     found = sorted(u.value or "" for f in files for u in f.facts.images)
     assert found == ["one:1", "two:1"]
+
+
+def test_an_included_file_checked_alone_sees_the_pipeline(cli: Any, write: Any) -> None:
+    # `.a/…` sorts before `.gitlab-ci.yml`, and the included file has CRLF line ends: neither
+    # the order files are read in nor line ends change what is reported
+    write(".gitlab-ci.yml", "include:\n  - local: .a/jobs.gitlab-ci.yml\nvariables:\n  IMG: 'node:20'\n")
+    write(".a/jobs.gitlab-ci.yml", b"x:\r\n  image: $IMG\r\n  script: s\r\n")
+    expected = ".a/jobs.gitlab-ci.yml:2:10: PIN003 Image 'node:20' is not pinned to a digest" + (
+        " (composed from several parts; cover it with `pinlint lock`)"
+    )
+    for args in (["."], [".a/jobs.gitlab-ci.yml"], [".gitlab-ci.yml"], [".a/jobs.gitlab-ci.yml", ".gitlab-ci.yml"]):
+        lines = [line for line in cli("check", "--no-config", *args).lines if "PIN" in line]
+        assert lines == [expected], args

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pinlint.model import FileFacts, MappedText
+from pinlint.sources import text as source_text
 from pinlint.sources.ciyaml import CiYamlParser, Variant
 from pinlint.sources.expand import SENTINEL, Value, literal
 from pinlint.sources.registry import GITLAB, Follow, Parsed, ParseRun
@@ -136,8 +137,8 @@ class _Pipeline:
             return
         self._seen.add(real)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = source_text.read(path).text  # as the runner reads it (CR, BOM), so offsets agree
+        except (OSError, source_text.DecodeError) as exc:
             file.error(f"include: cannot read {path.name}: {exc.__class__.__name__}", start, end)
             return
         included = GitlabParser(text, _shown(path), path)
@@ -415,10 +416,54 @@ def detect(head: str) -> bool:
     return bool(re.search(r"(?m)^\s+script\s*:", head) and re.search(r"(?m)^(\s+)?image\s*:", head))
 
 
+MAIN_NAMES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
+
+
+def _including_pipeline(path: Path) -> Path | None:
+    """The `.gitlab-ci.yml` of the repository `path` is in (looked for from its folder up to the
+    repository root, or up to the working directory outside a repository)."""
+    from pinlint.gitignore import find_repo_root
+
+    start = path.absolute().parent
+    stop = find_repo_root(start) or Path(os.getcwd()).absolute()
+    for directory in (start, *start.parents):
+        for name in MAIN_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+        if directory == stop or stop not in directory.parents:
+            return None
+    return None
+
+
+def _as_included(path: Path, run: ParseRun) -> FileFacts | None:
+    """The facts of `path` as the pipeline that includes it sees it (its variables, templates),
+    so that checking an included file alone reports what checking the project reports."""
+    main = _including_pipeline(path)
+    if main is None:
+        return None
+
+    def read_pipeline() -> list[GitlabParser]:
+        try:
+            text = source_text.read(main).text
+        except (OSError, source_text.DecodeError):
+            return []
+        return parse_pipeline(text, _shown(main), main)
+
+    real = os.path.realpath(path)
+    for file in run.memo(f"gitlab.pipeline:{os.path.realpath(main)}", read_pipeline)[:-1]:
+        if file.location is not None and os.path.realpath(file.location) == real:
+            return file.facts
+    return None
+
+
 def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: ParseRun) -> Parsed:
     for context in contexts:
         if isinstance(context, IncludedFacts) and context.text == text:
             return Parsed([context.facts])
+    if not contexts and display != "-" and path.name.lower() not in MAIN_NAMES:
+        included = _as_included(path, run)
+        if included is not None and included.text == text:
+            return Parsed([included])
     files = parse_pipeline(text, display, path if display != "-" else None)
     main = files[-1]
     follows = [
