@@ -50,9 +50,10 @@ class CiYamlParser(YamlReader):
     def error(self, message: str, start: int, end: int | None = None) -> None:
         self.facts.errors.append((self.index.span(start, start if end is None else end), message))
 
-    def load(self, what: str) -> Any | None:
+    def load(self, what: str, header: str | None = None) -> Any | None:
         """The document's root mapping; None (after recording why) when there is none. `what`
-        names the file kind in messages ("a GitLab CI file")."""
+        names the file kind in messages ("a GitLab CI file"); a first document that is a mapping
+        with the key `header` is a header before the configuration (GitLab's `spec:`)."""
         yaml = pyyaml()
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
@@ -69,6 +70,8 @@ class CiYamlParser(YamlReader):
         self.facts.comments.extend(hash_comments(self.text))
         if not documents:
             return None
+        if header is not None and len(documents) == 2 and self.get(documents[0], header) is not None:
+            documents = documents[1:]
         if len(documents) > 1:
             self.error(f"{what} holds one YAML document; found several", documents[1].start_mark.index)
             return None

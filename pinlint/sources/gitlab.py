@@ -17,7 +17,8 @@ them.
 project root, which is the folder of the `.gitlab-ci.yml`) is read with the including file:
 their jobs, templates and variables are one pipeline. Each image is reported in the file that
 writes it; the runner reads the included files as followed files so that `fix` can write them.
-Remote, project, template and component includes cannot be read offline and are skipped.
+Remote, project, template and component includes cannot be read offline and are skipped. A
+`spec:` header document is read past; `$[[ inputs.x ]]` is set by the including file: PIN004.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _GLOBAL_KEYWORDS = frozenset(
     {"default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script",
      "after_script", "spec", "types"}
 )  # fmt: skip
-_VARIABLE = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*)|(\$))", re.ASCII)
+_VARIABLE = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*)|(\$)|\[\[\s*(.*?)\s*\]\])", re.ASCII)
 
 
 class _Owned(NamedTuple):
@@ -83,7 +84,7 @@ class _Pipeline:
     # -- reading -----------------------------------------------------------------------------
 
     def read(self) -> None:
-        root = self.main.load("a GitLab CI file")
+        root = self.main.load("a GitLab CI file", header="spec")
         if root is None:
             return
         self.main.root = root
@@ -142,7 +143,7 @@ class _Pipeline:
             file.error(f"include: cannot read {path.name}: {exc.__class__.__name__}", start, end)
             return
         included = GitlabParser(text, _shown(path), path)
-        included.root = included.load("a GitLab CI file")
+        included.root = included.load("a GitLab CI file", header="spec")
         if included.root is None:
             self.files.append(included)  # its errors are reported at its own path
             return
@@ -338,6 +339,9 @@ class _Scope:
             if match.group(3):
                 text += "$"
                 offsets.append(raw.offsets[match.start() + 1])
+                continue
+            if match.group(4) is not None:
+                missing.append(match.group(4))  # `$[[ inputs.x ]]`: set by whoever includes the file
                 continue
             name = match.group(1) if match.group(1) is not None else match.group(2)
             value = self.value(name, depth, missing) if _is_name(name) else None
