@@ -144,6 +144,9 @@ def test_an_explicitly_named_pipeline_is_recognised_by_content(tmp_path: Path) -
     pipeline.write_text("stages: [test]\ntest:\n  image: node:20\n  script: npm test\n")
     assert kind_of(pipeline, explicit=True) == "gitlab"
     assert kind_of(pipeline, explicit=False) is None
+    stack = tmp_path / "stack.yml"  # Compose has a top-level include: too
+    stack.write_text("include:\n  - base.yaml\nservices:\n  web:\n    image: nginx:1.27\n")
+    assert kind_of(stack, explicit=True) == "compose"
 
 
 def test_checking_the_pipeline_reports_what_checking_the_project_reports(cli: Any, write: Any) -> None:
