@@ -147,6 +147,9 @@ def test_an_explicitly_named_pipeline_is_recognised_by_content(tmp_path: Path) -
     stack = tmp_path / "stack.yml"  # Compose has a top-level include: too
     stack.write_text("include:\n  - base.yaml\nservices:\n  web:\n    image: nginx:1.27\n")
     assert kind_of(stack, explicit=True) == "compose"
+    legacy = tmp_path / "global.yml"  # GitLab's older global services: next to jobs
+    legacy.write_text("services:\n  - postgres:16\ntest:\n  script: make\n")
+    assert kind_of(legacy, explicit=True) == "gitlab"
 
 
 def test_checking_the_pipeline_reports_what_checking_the_project_reports(cli: Any, write: Any) -> None:

@@ -413,11 +413,14 @@ def parse_pipeline(text: str, display: str, location: Path | None) -> list[Gitla
 
 def detect(head: str) -> bool:
     """A GitLab pipeline by its first bytes: `stages:`, or a job with `script:` next to `image:`."""
-    if re.search(r"(?m)^(pipelines|jobs|runs|services)\s*:", head):
-        return False  # Bitbucket, GitHub, CircleCI; Compose (which has `include:` too)
+    if re.search(r"(?m)^(pipelines|jobs|runs)\s*:", head):
+        return False  # Bitbucket, GitHub, CircleCI
+    scripts = re.search(r"(?m)^\s+script\s*:", head)
+    if re.search(r"(?m)^services\s*:", head) and not scripts:
+        return False  # Compose, which has a top-level `include:` too
     if re.search(r"(?m)^(stages|include)\s*:", head):
         return True
-    return bool(re.search(r"(?m)^\s+script\s*:", head) and re.search(r"(?m)^(\s+)?image\s*:", head))
+    return bool(scripts and re.search(r"(?m)^(\s+)?image\s*:", head))
 
 
 MAIN_NAMES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
