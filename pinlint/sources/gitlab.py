@@ -412,7 +412,8 @@ def parse_pipeline(text: str, display: str, location: Path | None) -> list[Gitla
 
 
 def detect(head: str) -> bool:
-    """A GitLab pipeline by its first bytes: `stages:`, or a job with `script:` next to `image:`."""
+    """A GitLab pipeline by its first bytes: `stages:` or `include:`, or `script:` next to `image:`
+    or `services:` (not when the file has the top-level keys of the other CI kinds or Compose)."""
     if re.search(r"(?m)^(pipelines|jobs|runs)\s*:", head):
         return False  # Bitbucket, GitHub, CircleCI
     scripts = re.search(r"(?m)^\s+script\s*:", head)
@@ -420,7 +421,7 @@ def detect(head: str) -> bool:
         return False  # Compose, which has a top-level `include:` too
     if re.search(r"(?m)^(stages|include)\s*:", head):
         return True
-    return bool(scripts and re.search(r"(?m)^(\s+)?image\s*:", head))
+    return bool(scripts and re.search(r"(?m)^(\s+)?(image|services)\s*:", head))
 
 
 MAIN_NAMES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
