@@ -108,6 +108,31 @@ NAMES = [
     ("docker-composer.yml", False),
     ("compose", False),
     ("values.yaml", False),
+    # CI configuration (by conventional path)
+    (".github/workflows/ci.yml", True),
+    (".github/workflows/Release.YAML", True),
+    (".github/workflows/.hidden.yml", True),
+    (".github/workflows/sub/ci.yml", False),
+    (".github/ci.yml", False),
+    ("workflows/ci.yml", False),
+    ("action.yml", True),
+    ("action.yaml", True),
+    ("my-action.yml", False),
+    (".gitlab-ci.yml", True),
+    ("deploy.gitlab-ci.yml", True),
+    ("gitlab-ci.yml", False),
+    (".circleci/config.yml", True),
+    (".circleci/config.yaml", True),
+    (".circleci/other.yml", False),
+    ("config.yml", False),
+    ("bitbucket-pipelines.yml", True),
+    ("bitbucket-pipelines.yaml", True),
+    ("bitbucket-pipelines.yml.bak", False),
+    (".devcontainer/devcontainer.json", True),
+    (".devcontainer.json", True),
+    (".devcontainer/python/devcontainer.json", True),
+    (".devcontainer/a/b/devcontainer.json", False),
+    ("devcontainer.json", False),
 ]
 
 
@@ -129,6 +154,26 @@ def test_files_regex_agrees_with_the_discovery_on_every_short_name() -> None:
             name = "".join(pieces)
             expected = kind_of(name, explicit=False) is not None
             if bool(FILES.search(name)) is not expected or bool(FILES.search(f"sub/dir/{name}")) is not expected:
+                disagree.append(name)
+    assert disagree == []
+
+
+CI_PIECES = (
+    *(".github/", "workflows/", ".circleci/", ".devcontainer/", "x/"),
+    *("action", ".gitlab-ci", "config", "devcontainer", "bitbucket-pipelines", ".yml", ".yaml", ".json", "x"),
+)
+
+
+def test_files_regex_agrees_with_the_discovery_on_every_short_ci_path() -> None:
+    """Every path of up to four CI pieces (about 38,000): the regex and the discovery agree."""
+    disagree = []
+    for size in range(1, 5):
+        for pieces in product(CI_PIECES, repeat=size):
+            name = "".join(pieces)
+            if name.endswith("/"):
+                continue  # a folder
+            expected = kind_of(name, explicit=False) is not None
+            if bool(FILES.search(name)) is not expected or bool(FILES.search(f"sub/{name}")) is not expected:
                 disagree.append(name)
     assert disagree == []
 

@@ -118,6 +118,7 @@ class SourceKind(NamedTuple):
     suppression: str = SUPPRESS_LINE
     per_context: bool = False
     project: bool = False  # module offers project_contexts and built_locally
+    detect_explicit_only: bool = False  # content detection only for a file named on the command line
 
 
 class _Globs:
@@ -170,7 +171,9 @@ class Registry:
             wanted, excluded, _ = self._globs[kind.name]
             if wanted.match(path) and not excluded.match(path):
                 return kind.name
-        candidates = [kind for kind, globs in self._detect if globs.match(path)]
+        candidates = [
+            kind for kind, globs in self._detect if globs.match(path) and (explicit or not kind.detect_explicit_only)
+        ]
         if candidates and head is not None:
             data = head()
             text = data[:HEAD_BYTES].decode("utf-8", errors="replace") if data is not None else None
@@ -200,6 +203,11 @@ class Registry:
 
 DOCKERFILE = "dockerfile"
 COMPOSE = "compose"
+GITHUB = "github"
+GITLAB = "gitlab"
+CIRCLECI = "circleci"
+BITBUCKET = "bitbucket"
+DEVCONTAINER = "devcontainer"
 
 KINDS = Registry(
     [
@@ -213,6 +221,42 @@ KINDS = Registry(
             ),
             explicit=("*.yaml", "*.yml"),
             project=True,
+        ),
+        # CI configuration (named by their conventional paths; by content when named explicitly)
+        SourceKind(
+            GITHUB,
+            "pinlint.sources.github",
+            paths=(".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            GITLAB,
+            "pinlint.sources.gitlab",
+            paths=(".gitlab-ci.yml", ".gitlab-ci.yaml", "*.gitlab-ci.yml", "*.gitlab-ci.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            CIRCLECI,
+            "pinlint.sources.circleci",
+            paths=(".circleci/config.yml", ".circleci/config.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            BITBUCKET,
+            "pinlint.sources.bitbucket",
+            paths=("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"),
+            detect_in=("*.yml", "*.yaml"),
+            detect_explicit_only=True,
+        ),
+        SourceKind(
+            DEVCONTAINER,
+            "pinlint.sources.devcontainer",
+            paths=(".devcontainer/devcontainer.json", ".devcontainer.json", ".devcontainer/*/devcontainer.json"),
+            detect_in=("*.json", "*.jsonc"),
+            detect_explicit_only=True,
         ),
         SourceKind(
             DOCKERFILE,

@@ -1,0 +1,2 @@
+ARG BASE=golang:1.22
+FROM $BASE
