@@ -102,15 +102,33 @@ NAMES = [
     ("docker-compose-dev.yml", False),
     ("compose-dev.yaml", False),
     ("compose", False),
-    ("values.yaml", False),
+    ("values.yaml", False),  # a Helm values file only beside a Chart.yaml
+    # Kustomize
+    ("kustomization.yaml", True),
+    ("Kustomization", True),
+    ("kustomization.yml", True),
+    ("kustomization.json", False),
 ]
+YAML = re.compile(r"(?i)[.]ya?ml$")
+
+
+def hook_takes(name: str) -> bool:
+    """What the hook's `files` must match: every name the discovery knows, and every YAML file,
+    since Kubernetes manifests are recognised by their content (and Helm values by the
+    `Chart.yaml` beside them), which a regex on the path cannot see."""
+    return kind_of(name, explicit=False) is not None or YAML.search(name) is not None
 
 
 @pytest.mark.parametrize(("name", "expected"), NAMES)
 @pytest.mark.parametrize("folder", ["", "deploy/", "Dockerfile/", "a/compose.yaml/"])
 def test_files_regex_matches_the_discovery(name: str, expected: bool, folder: str) -> None:
     assert (kind_of(name, explicit=False) is not None) is expected
-    assert bool(FILES.search(folder + name)) is expected
+    assert bool(FILES.search(folder + name)) is (expected or YAML.search(name) is not None)
+
+
+@pytest.mark.parametrize("name", ["pod.yaml", "deploy/app.YML", "charts/web/values.yaml", "notes.yaml"])
+def test_files_regex_takes_every_yaml_file_for_content_detection(name: str) -> None:
+    assert FILES.search(name)
 
 
 PIECES = ("docker", "file", "container", "compose", "-", ".", "yaml", "yml", "ignore", "x", "D", "C", "Y")
@@ -122,7 +140,7 @@ def test_files_regex_agrees_with_the_discovery_on_every_short_name() -> None:
     for size in range(1, 5):
         for pieces in product(PIECES, repeat=size):
             name = "".join(pieces)
-            expected = kind_of(name, explicit=False) is not None
+            expected = hook_takes(name)
             if bool(FILES.search(name)) is not expected or bool(FILES.search(f"sub/dir/{name}")) is not expected:
                 disagree.append(name)
     assert disagree == []

@@ -18,4 +18,5 @@ TARGET = "source"
 
 def check(item: tuple[Span, str], ctx: RuleContext) -> Iterator[Finding]:
     span, message = item
-    yield Finding(span, message)
+    if getattr(message, "code", CODE) == CODE:  # a CodedMessage of another source rule is its own
+        yield Finding(span, message)
