@@ -12,8 +12,9 @@ a pod spec, Argo templates' `container`, `script`, `containerSet`, `initContaine
 Kubernetes does not expand anything in `image`; a value with a template placeholder
 (`{{inputs.parameters.image}}` in Argo, `$(params.image)` in Tekton, `${IMAGE}` for envsubst)
 is filled in by a tool before it reaches the cluster, so it is reported as unresolved (PIN004).
-A Helm template (`{{ … }}` outside quoted strings, or a file under a chart's `templates/`) is
-not YAML: it gets one PIN903 finding and nothing else. An image that a kustomization's
+A template (a file under a Helm chart's `templates/`, or one whose `{{ … }}` actions stand
+where YAML expects a value) is not YAML until rendered: it gets one PIN903 finding and nothing
+else; `{{ … }}` inside strings and block scalars is data. An image that a kustomization's
 `images:` list overrides is judged there (`pinlint.sources.kustomize.overridden_names`), not here.
 """
 
@@ -90,15 +91,40 @@ def detect(head: str) -> bool:
     return _API_VERSION.search(head) is not None and _KIND.search(head) is not None
 
 
-def is_helm_template(text: str, path: Path | None) -> int | None:
-    """The offset of the first template action of a Helm template, None when the file is YAML.
-    A file under a chart's `templates/` directory is a template whatever it holds."""
-    match = _TEMPLATE.search(text)
-    if match is not None:
-        return text.index("{{", match.start())
-    if path is not None and path.parent.name == "templates" and (path.parent.parent / "Chart.yaml").is_file():
-        found = text.find("{{")
-        return found if found >= 0 else None
+def in_chart_templates(path: Path | None) -> bool:
+    """A file under a chart's `templates/` directory (beside a `Chart.yaml`)."""
+    if path is None:
+        return False
+    for parent in list(path.parents)[:8]:
+        if parent.name == "templates":
+            return (parent.parent / "Chart.yaml").is_file()
+    return False
+
+
+def template_action(text: str, documents: list[Any] | None) -> int | None:
+    """Where a Go-template action makes the file a template rather than YAML: with `documents`
+    None (the text is not YAML), the first `{{` where YAML expects a value; else the first
+    flow mapping that starts `{{` (`image: {{ .Values.image }}` happens to parse as YAML).
+    Actions inside strings and block scalars are data (an Argo `"{{inputs.parameters.x}}"`)."""
+    if documents is None:
+        match = _TEMPLATE.search(text)
+        return text.index("{{", match.start()) if match is not None else None
+    yaml = pyyaml()
+    stack = list(documents)
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            start: int = node.start_mark.index
+            if node.flow_style and text.startswith("{{", start):
+                return start
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
     return None
 
 
@@ -113,18 +139,27 @@ class ManifestReader(YamlReader):
         self.skip = skip
         self._seen: set[int] = set()
 
+    def _template(self, offset: int) -> FileFacts:
+        end = offset + 2 if self.text.startswith("{{", offset) else offset
+        message = "template with {{ … }} actions, not YAML until rendered: not checked"
+        self.facts.errors.append((self.index.span(offset, end), CodedMessage(message, TEMPLATE_CODE)))
+        return self.facts
+
     def read(self, path: Path | None) -> FileFacts:
-        template = is_helm_template(self.text, path)
-        if template is not None:
-            message = "Helm template, not YAML: not checked (check the chart's values file instead)"
-            span = self.index.span(template, template + 2)
-            self.facts.errors.append((span, CodedMessage(message, TEMPLATE_CODE)))
-            return self.facts
+        if in_chart_templates(path):
+            found = self.text.find("{{")
+            return self._template(max(found, 0))
         documents = parse_documents(self.text)
         if isinstance(documents, tuple):
             offset, message = documents
+            action = template_action(self.text, None)
+            if action is not None:
+                return self._template(action)
             self.facts.errors.append((self.index.span(offset, offset), message))
             return self.facts
+        action = template_action(self.text, documents)
+        if action is not None:
+            return self._template(action)
         self.facts.comments.extend(hash_comments(self.text))
         for document in documents:
             duplicate = duplicate_key(document)

@@ -11,7 +11,8 @@ so it is not a use of its own.
 
 The files under `resources:` (and the older `bases:`, and `components:`) are followed: a
 manifest is read as Kubernetes, a directory by its kustomization. A manifest's image whose name
-an `images:` entry with `newTag` or `digest` overrides is judged by that entry, not reported
+an `images:` entry with `newTag` or `digest` overrides (the entry of a kustomization that builds
+it, or of a component such a kustomization includes) is judged by that entry, not reported
 again at the manifest. Which kustomizations build a manifest is worked out the same way
 whichever files a run was given (`overridden_names`): every kustomization in the repository
 (the Git work tree holding the manifest, else the directory above the manifest's) is indexed
@@ -47,6 +48,10 @@ class Structure(NamedTuple):
 
     resources: tuple[Path, ...]
     overrides: frozenset[str]
+    components: tuple[Path, ...] = ()
+
+
+_EMPTY = Structure((), frozenset())
 
 
 def _remote(text: str) -> bool:
@@ -59,6 +64,7 @@ class KustomizationReader(YamlReader):
         self.display = display
         self.facts = FileFacts(display, text, self.index, kind=KUSTOMIZE)
         self.resources: list[str] = []
+        self.components: list[str] = []
         self.overrides: set[str] = set()
 
     def read(self) -> FileFacts:
@@ -83,7 +89,7 @@ class KustomizationReader(YamlReader):
             for field in RESOURCE_FIELDS:
                 for item in self._items(self.get(document, field)):
                     if self.is_scalar(item) and not _remote(item.value):
-                        self.resources.append(item.value)
+                        (self.components if field == "components" else self.resources).append(item.value)
             for entry in self._items(self.get(document, "images")):
                 self.entry(entry)
         return self.facts
@@ -127,7 +133,11 @@ class KustomizationReader(YamlReader):
 def structure(text: str, directory: Path) -> Structure:
     reader = KustomizationReader(text, "")
     reader.read()
-    return Structure(tuple(directory / r for r in reader.resources), frozenset(reader.overrides))
+    return Structure(
+        tuple(directory / r for r in reader.resources),
+        frozenset(reader.overrides),
+        tuple(directory / c for c in reader.components),
+    )
 
 
 def kustomization_in(directory: Path) -> Path | None:
@@ -168,9 +178,14 @@ class Index:
         self._reach: dict[Path, frozenset[Path]] = {}
         self._by_manifest: dict[Path, set[str]] = {}
         for path, found in self.structures.items():
-            if found.overrides:
+            names = set(found.overrides)
+            for component in found.components:  # a component's images apply to its includer's resources
+                inner = kustomization_in(component) if _inside(component, self.root) else None
+                if inner is not None:
+                    names |= self.structures.get(Path(os.path.realpath(inner)), _EMPTY).overrides
+            if names:
                 for manifest in self.reach(path, ()):
-                    self._by_manifest.setdefault(manifest, set()).update(found.overrides)
+                    self._by_manifest.setdefault(manifest, set()).update(names)
 
     def _kustomizations(self) -> Iterator[Path]:
         ignore = GitIgnore(self.root) if (self.root / ".git").exists() else None
@@ -210,7 +225,7 @@ class Index:
         if kustomization in trail or len(trail) > 32:
             return frozenset()
         manifests: set[Path] = set()
-        for resource in self.structures.get(kustomization, Structure((), frozenset())).resources:
+        for resource in self.structures.get(kustomization, _EMPTY).resources:
             real = Path(os.path.realpath(resource))
             if not _inside(real, self.root):
                 continue
@@ -239,7 +254,7 @@ def _follows(resources: Sequence[str], path: Path) -> list[Follow]:
     directory = path.absolute().parent
     root = Path(os.path.realpath(project_root(path.absolute())))
     follows = []
-    for resource in resources:
+    for resource in resources:  # components too: their images: entries are checked where they are
         target = directory / resource
         if not _inside(target, root):
             continue
@@ -255,7 +270,7 @@ def _follows(resources: Sequence[str], path: Path) -> list[Follow]:
 def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: ParseRun) -> Parsed:
     reader = KustomizationReader(text, display)
     facts = reader.read()
-    follows = _follows(reader.resources, path) if display != "-" else []
+    follows = _follows([*reader.resources, *reader.components], path) if display != "-" else []
     return Parsed([facts], follows)
 
 
