@@ -5,6 +5,7 @@ with its exact span, kind and value, and each error — one line each, compared 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pinlint.model import FileFacts
 
@@ -38,3 +39,13 @@ def cited(path: Path) -> bool:
     """Whether a corpus file says where its case comes from, in its first comment lines."""
     head = path.read_text(encoding="utf-8").splitlines()[:3]
     return any(line.lstrip("# ").startswith("Source: ") for line in head)
+
+
+def report_lines(report: dict[str, Any]) -> list[str]:
+    """A JSON report as `path:line:col-endline:endcol CODE kind image -> expanded` lines."""
+    lines = []
+    for d in report["diagnostics"]:
+        where = f"{d['path']}:{d['line']}:{d['column']}-{d['end_line']}:{d['end_column']}"
+        what = f" {d['kind']} {d['image']} -> {d['expanded']}" if "kind" in d else f" {d['message']}"
+        lines.append(f"{where} {d['code']}{what}")
+    return lines
