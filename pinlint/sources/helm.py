@@ -2,8 +2,9 @@
 
 A values file is one beside a `Chart.yaml` (the source registry's `beside`). At any depth:
 
-- an image block, the mapping under a key `image` (or `…Image`) with a `repository`: the
-  reference `[registry/]repository[:tag][@digest]`. Bitnami charts take the registry from
+- an image block, the mapping under a key `image` (or `…Image`) with a `repository` (or a
+  `registry` and an `image`, as ingress-nginx writes it): the reference
+  `[registry/]repository[:tag][@digest]`. Bitnami charts take the registry from
   `global.imageRegistry` when it is set (only blocks that have a `registry` key do); a missing
   or empty `tag` is the chart's `appVersion` (Chart.yaml), as `{{ .Values.image.tag | default
   .Chart.AppVersion }}` renders it. Reported at the tag (else the repository).
@@ -127,7 +128,7 @@ class ValuesReader(YamlReader):
                 stack.extend((item, depth + 1) for item in node.value)
             elif isinstance(node, yaml.MappingNode):
                 for key, value in self.mapping(node):
-                    if _image_key(key) and isinstance(value, yaml.MappingNode) and self.get(value, "repository"):
+                    if _image_key(key) and isinstance(value, yaml.MappingNode) and self._repository(value):
                         found.append((key, value))
                     stack.append((value, depth + 1))
         return found
@@ -142,16 +143,18 @@ class ValuesReader(YamlReader):
                 self._walk(item, depth + 1)
             return
         for key, value in self.mapping(node):
-            if (
-                _image_key(key)
-                and isinstance(value, yaml.MappingNode)
-                and self.is_scalar(self.get(value, "repository"))
-            ):
+            if _image_key(key) and isinstance(value, yaml.MappingNode) and self._repository(value):
                 self.block(value)
             elif getattr(key, "value", None) == "image" and self.is_scalar(value):
                 self.string(value)
             else:
                 self._walk(value, depth + 1)
+
+    def _repository(self, block: Any) -> bool:
+        """An image block: a `repository`, or a `registry` with an `image` (ingress-nginx)."""
+        if self.is_scalar(self.get(block, "repository")):
+            return True
+        return self.get(block, "registry") is not None and self.is_scalar(self.get(block, "image"))
 
     def _pair(self, node: Any, name: str) -> tuple[Any, Any] | None:
         for key, value in self.mapping(node):
@@ -160,7 +163,7 @@ class ValuesReader(YamlReader):
         return None
 
     def block(self, node: Any) -> None:
-        repository_pair = self._pair(node, "repository")
+        repository_pair = self._pair(node, "repository") or self._pair(node, "image")
         assert repository_pair is not None
         repository = repository_pair[1]
         registry = self.get(node, "registry")
@@ -200,14 +203,14 @@ class ValuesReader(YamlReader):
         raw, start, end = self.scalar_text(node)
         span = self.index.span(start, end)
         if _PLACEHOLDER.search(raw.text):
-            self._unresolved(span, raw)
+            self._unresolved(span, raw, KIND_STRING)
             return
         whole = (start, end) if node.style in ('"', "'") else None
         self.facts.images.append(image_use(self.display, KIND_STRING, self.index, span, raw, raw, whole=whole))
 
-    def _unresolved(self, span: Any, raw: MappedText) -> None:
+    def _unresolved(self, span: Any, raw: MappedText, kind: str = KIND_BLOCK) -> None:
         names = tuple(dict.fromkeys(m.group(1) for m in _PLACEHOLDER.finditer(raw.text)))
-        self.facts.images.append(image_use(self.display, KIND_BLOCK, self.index, span, raw, None, unresolved=names))
+        self.facts.images.append(image_use(self.display, kind, self.index, span, raw, None, unresolved=names))
 
 
 def _image_key(key: Any) -> bool:
