@@ -47,7 +47,7 @@ def test_values_are_read_only_beside_a_chart(write: Write, cli: Cli) -> None:
     assert kind_of("chart/Chart.yaml", explicit=False) is None
     run = cli("check", "--no-config", ".")
     assert run.lines == [
-        "chart/values.yaml:1:36: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest",
+        "chart/values.yaml:1:34: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest",
         "Found 1 problem in 1 of 1 files checked.",
         "[*] 1 fixable with `pinlint fix`.",
     ]
