@@ -232,6 +232,7 @@ class ImageUse(NamedTuple):
     platform_dependent: bool = False
     digest_span: Span | None = None  # where the digest (`sha256:…`) is written, when it is one run
     pin_text: tuple[str, str] = ("@", "")  # written before and after the digest at pin_span.end
+    field: str = ""  # where a structured file holds it (`Deployment:spec.template.spec.containers.0.image`)
 
 
 class Diagnostic(NamedTuple):

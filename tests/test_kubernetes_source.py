@@ -166,3 +166,34 @@ def test_images_are_printed_escaped(write: Write, cli: Cli) -> None:
     write("pod.yaml", POD.replace("nginx:1.27", '"nginx:1.27\\x1b[31m"'))
     run = cli("check", "--no-config", "pod.yaml")
     assert "\x1b" not in run.out
+
+
+def test_tag_only_fields_exempt_fields_from_the_digest_rules(write: Write, cli: Cli) -> None:
+    write(
+        "pinlint.toml",
+        'tag-only-fields = ["Workflow:spec.templates.*.sidecars.*.image", "values:metrics.image",'
+        ' "kustomization:images.1"]\ndenied-tags = ["edge"]\n',
+    )
+    write(
+        "wf.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: main\n"
+        "    container: {image: 'alpine:3.20'}\n    sidecars:\n    - {name: s, image: 'nginx:edge'}\n",
+    )
+    write("chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    write("chart/values.yaml", "image: {repository: a, tag: '1'}\nmetrics:\n  image: {repository: b, tag: '2'}\n")
+    write("kustomization.yaml", "images:\n- {name: c, newTag: '3'}\n- {name: d, newTag: '4'}\n")
+    run = cli("check")
+    assert run.lines[:5] == [
+        "chart/values.yaml:1:30: PIN003 [*] Image 'a:1' is not pinned to a digest",
+        "kustomization.yaml:2:22: PIN003 [*] Image 'c:3' is not pinned to a digest",
+        "wf.yaml:6:25: PIN003 [*] Image 'alpine:3.20' is not pinned to a digest",
+        "wf.yaml:8:25: PIN009 Image 'nginx:edge' uses denied tag 'edge' (matches 'edge')",
+        "Found 4 problems in 3 of 3 files checked.",
+    ], run.out
+
+
+def test_tag_only_fields_must_be_a_list_of_strings(write: Write, cli: Cli) -> None:
+    write("pinlint.toml", 'tag-only-fields = "Workflow:*"\n')
+    write("pod.yaml", POD)
+    run = cli("check")
+    assert run.code == 2 and "'tag-only-fields' must be a list of strings" in run.err

@@ -111,7 +111,7 @@ class ValuesReader(YamlReader):
             self.global_registry = registry if self.is_scalar(registry) else None
             blocks = list(self._blocks(root))
             self.chart_digest = self.chart_digest or any(self.get(b, "digest") is not None for _, b in blocks)
-            self._walk(root, 0)
+            self._walk(root, 0, "")
         return self.facts
 
     def _blocks(self, root: Any) -> list[tuple[Any, Any]]:
@@ -133,22 +133,25 @@ class ValuesReader(YamlReader):
                     stack.append((value, depth + 1))
         return found
 
-    def _walk(self, node: Any, depth: int) -> None:
+    def _walk(self, node: Any, depth: int, where: str) -> None:
+        """Every image block and string below `node`, which is at the values path `where`."""
         yaml = pyyaml()
         if depth > _MAX_DEPTH or id(node) in self._seen:
             return
         self._seen.add(id(node))
+        prefix = f"{where}." if where else ""
         if isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                self._walk(item, depth + 1)
+            for i, item in enumerate(node.value):
+                self._walk(item, depth + 1, f"{prefix}{i}")
             return
         for key, value in self.mapping(node):
+            path = f"{prefix}{getattr(key, 'value', '')}"
             if _image_key(key) and isinstance(value, yaml.MappingNode) and self._repository(value):
-                self.block(value)
+                self.block(value, f"values:{path}")
             elif getattr(key, "value", None) == "image" and self.is_scalar(value):
-                self.string(value)
+                self.string(value, f"values:{path}")
             else:
-                self._walk(value, depth + 1)
+                self._walk(value, depth + 1, path)
 
     def _repository(self, block: Any) -> bool:
         """An image block: a `repository`, or a `registry` with an `image` (ingress-nginx)."""
@@ -162,7 +165,7 @@ class ValuesReader(YamlReader):
                 return key, value
         return None
 
-    def block(self, node: Any) -> None:
+    def block(self, node: Any, field: str) -> None:
         repository_pair = self._pair(node, "repository") or self._pair(node, "image")
         assert repository_pair is not None
         repository = repository_pair[1]
@@ -187,7 +190,7 @@ class ValuesReader(YamlReader):
         _, start, end = self.scalar_text(tag if tag is not None else repository)
         span = self.index.span(start, end)
         if any(_PLACEHOLDER.search(p.text) for p in pieces):
-            self._unresolved(span, raw)
+            self._unresolved(span, raw, field)
             return
         pin_at = None
         if digest is None:
@@ -197,20 +200,23 @@ class ValuesReader(YamlReader):
             elif tag is not None:
                 _, _, tag_end = self.scalar_text(tag)
                 pin_at = (tag_end, "@", "")
-        self.facts.images.append(image_use(self.display, KIND_BLOCK, self.index, span, raw, raw, pin_at=pin_at))
+        use = image_use(self.display, KIND_BLOCK, self.index, span, raw, raw, pin_at=pin_at)
+        self.facts.images.append(use._replace(field=field))
 
-    def string(self, node: Any) -> None:
+    def string(self, node: Any, field: str) -> None:
         raw, start, end = self.scalar_text(node)
         span = self.index.span(start, end)
         if _PLACEHOLDER.search(raw.text):
-            self._unresolved(span, raw, KIND_STRING)
+            self._unresolved(span, raw, field, KIND_STRING)
             return
         whole = (start, end) if node.style in ('"', "'") else None
-        self.facts.images.append(image_use(self.display, KIND_STRING, self.index, span, raw, raw, whole=whole))
+        use = image_use(self.display, KIND_STRING, self.index, span, raw, raw, whole=whole)
+        self.facts.images.append(use._replace(field=field))
 
-    def _unresolved(self, span: Any, raw: MappedText, kind: str = KIND_BLOCK) -> None:
+    def _unresolved(self, span: Any, raw: MappedText, field: str, kind: str = KIND_BLOCK) -> None:
         names = tuple(dict.fromkeys(m.group(1) for m in _PLACEHOLDER.finditer(raw.text)))
-        self.facts.images.append(image_use(self.display, kind, self.index, span, raw, None, unresolved=names))
+        use = image_use(self.display, kind, self.index, span, raw, None, unresolved=names)
+        self.facts.images.append(use._replace(field=field))
 
 
 def _image_key(key: Any) -> bool:

@@ -185,64 +185,65 @@ class ManifestReader(YamlReader):
                 return None
         return node
 
-    def items(self, node: Any) -> Iterator[Any]:
-        if isinstance(node, pyyaml().SequenceNode):
-            yield from node.value
-
     def resource(self, document: Any, depth: int) -> None:
         kind = self.scalar(document, "kind")
         api = self.scalar(document, "apiVersion")
         if kind is None or api is None:
             return
         if kind.endswith("List") and depth < _MAX_LIST_DEPTH:
-            for item in self.items(self.get(document, "items")):
+            for _, item in self.items(self.get(document, "items")):
                 self.resource(item, depth + 1)
             return
         group = api.rpartition("/")[0] if "/" in api else ""
         if group in ("", "apps", "batch", "extensions") or group.endswith(".k8s.io"):
             for path in POD_SPECS.get(kind, ()):
-                self.pod_spec(self.at(document, path))
+                self.pod_spec(self.at(document, path), _field(kind, path))
             return
         for holder, path in CRD_FIELDS.get((group, kind), ()):
-            node = self.at(document, path)
+            node, where = self.at(document, path), _field(kind, path)
             if holder == "pod":
-                self.pod_spec(node)
+                self.pod_spec(node, where)
             elif holder == "argo":
-                for template in self.items(node):
-                    self.argo_template(template)
+                for i, template in self.items(node):
+                    self.argo_template(template, f"{where}.{i}")
             elif holder == "tekton":
-                self.tekton_task(node)
+                self.tekton_task(node, where)
             elif holder == "tekton-tasks":
-                for task in self.items(node):
-                    self.tekton_task(self.get(task, "taskSpec"))
+                for i, task in self.items(node):
+                    self.tekton_task(self.get(task, "taskSpec"), f"{where}.{i}.taskSpec")
             else:
-                self.container(node, "kubernetes-step")
+                self.container(node, "kubernetes-step", where)
 
-    def pod_spec(self, spec: Any) -> None:
+    def items(self, node: Any) -> Iterator[tuple[int, Any]]:
+        """(index, item) of a sequence; nothing for anything else."""
+        if isinstance(node, pyyaml().SequenceNode):
+            yield from enumerate(node.value)
+
+    def pod_spec(self, spec: Any, where: str) -> None:
         for field, kind in POD_CONTAINERS:
-            for container in self.items(self.get(spec, field)):
-                self.container(container, kind)
+            for i, container in self.items(self.get(spec, field)):
+                self.container(container, kind, f"{where}.{field}.{i}")
 
-    def argo_template(self, template: Any) -> None:
-        self.container(self.get(template, "container"), "kubernetes-container")
-        self.container(self.get(template, "script"), "kubernetes-script")
-        for container in self.items(self.at(template, ("containerSet", "containers"))):
-            self.container(container, "kubernetes-container")
-        for container in self.items(self.get(template, "initContainers")):
-            self.container(container, "kubernetes-init-container")
-        for container in self.items(self.get(template, "sidecars")):
-            self.container(container, "kubernetes-sidecar")
+    def argo_template(self, template: Any, where: str) -> None:
+        self.container(self.get(template, "container"), "kubernetes-container", f"{where}.container")
+        self.container(self.get(template, "script"), "kubernetes-script", f"{where}.script")
+        for i, container in self.items(self.at(template, ("containerSet", "containers"))):
+            self.container(container, "kubernetes-container", f"{where}.containerSet.containers.{i}")
+        for i, container in self.items(self.get(template, "initContainers")):
+            self.container(container, "kubernetes-init-container", f"{where}.initContainers.{i}")
+        for i, container in self.items(self.get(template, "sidecars")):
+            self.container(container, "kubernetes-sidecar", f"{where}.sidecars.{i}")
 
-    def tekton_task(self, spec: Any) -> None:
-        for step in self.items(self.get(spec, "steps")):
-            self.container(step, "kubernetes-step")
-        for sidecar in self.items(self.get(spec, "sidecars")):
-            self.container(sidecar, "kubernetes-sidecar")
-        self.container(self.get(spec, "stepTemplate"), "kubernetes-step")
+    def tekton_task(self, spec: Any, where: str) -> None:
+        for i, step in self.items(self.get(spec, "steps")):
+            self.container(step, "kubernetes-step", f"{where}.steps.{i}")
+        for i, sidecar in self.items(self.get(spec, "sidecars")):
+            self.container(sidecar, "kubernetes-sidecar", f"{where}.sidecars.{i}")
+        self.container(self.get(spec, "stepTemplate"), "kubernetes-step", f"{where}.stepTemplate")
 
     # -- images --------------------------------------------------------------------------
 
-    def container(self, container: Any, kind: str) -> None:
+    def container(self, container: Any, kind: str, where: str) -> None:
         node = self.get(container, "image")
         if not self.is_scalar(node) or id(node) in self._seen:
             return
@@ -250,14 +251,22 @@ class ManifestReader(YamlReader):
         raw, start, end = self.scalar_text(node)
         span = self.index.span(start, end)
         whole = (start, end) if node.style in ('"', "'") else None
+        field = f"{where}.image"
         placeholders = [next(g for g in m.groups() if g is not None) for m in _PLACEHOLDER.finditer(raw.text)]
         if placeholders:
             names = tuple(dict.fromkeys(placeholders))
-            self.facts.images.append(image_use(self.display, kind, self.index, span, raw, None, unresolved=names))
+            use = image_use(self.display, kind, self.index, span, raw, None, unresolved=names)
+            self.facts.images.append(use._replace(field=field))
             return
         if self.skip is not None and self.skip(_image_name(raw.text)):
             return
-        self.facts.images.append(image_use(self.display, kind, self.index, span, raw, raw, whole=whole))
+        use = image_use(self.display, kind, self.index, span, raw, raw, whole=whole)
+        self.facts.images.append(use._replace(field=field))
+
+
+def _field(kind: str, path: Sequence[str]) -> str:
+    """Where an image is, as `tag-only-fields` names it: `Kind:spec.template.spec…`."""
+    return f"{kind}:{'.'.join(path)}"
 
 
 def _image_name(text: str) -> str:

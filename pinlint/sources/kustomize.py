@@ -90,8 +90,8 @@ class KustomizationReader(YamlReader):
                 for item in self._items(self.get(document, field)):
                     if self.is_scalar(item) and not _remote(item.value):
                         (self.components if field == "components" else self.resources).append(item.value)
-            for entry in self._items(self.get(document, "images")):
-                self.entry(entry)
+            for i, entry in enumerate(self._items(self.get(document, "images"))):
+                self.entry(entry, f"kustomization:images.{i}")
         return self.facts
 
     def _items(self, node: Any) -> Iterator[Any]:
@@ -104,7 +104,7 @@ class KustomizationReader(YamlReader):
                 return key, value
         return None
 
-    def entry(self, node: Any) -> None:
+    def entry(self, node: Any, field: str) -> None:
         name = self.get(node, "name")
         if not self.is_scalar(name):
             return
@@ -127,7 +127,8 @@ class KustomizationReader(YamlReader):
         pin_at = None
         if tag_pair is not None and tag is not None and digest is None:
             pin_at = field_insertion(self, node, "digest", tag_pair)
-        self.facts.images.append(image_use(self.display, KIND, self.index, span, raw, raw, pin_at=pin_at))
+        use = image_use(self.display, KIND, self.index, span, raw, raw, pin_at=pin_at)
+        self.facts.images.append(use._replace(field=field))
 
 
 def structure(text: str, directory: Path) -> Structure:
