@@ -93,3 +93,14 @@ def test_fix_fills_adds_or_appends_and_a_second_run_changes_nothing(
     again = cli("fix", "--no-config", "chart")
     assert again.code == 0 and "Pinned" not in again.err
     assert Path("chart/values.yaml").read_bytes() == fixed.replace("\n", newline).encode()
+
+
+def test_chart_files_linked_from_outside_are_not_read(write: Write, cli: Cli, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 1.0.0\nappVersion: 'secret-9'\n")
+    write("chart/values.yaml", "image:\n  repository: nginx\n")
+    Path("chart/Chart.yaml").symlink_to(outside / "Chart.yaml")
+    run = cli("check", "--no-config", "chart/values.yaml")
+    assert "secret" not in run.out
+    assert run.lines[0].startswith("chart/values.yaml:2:15: PIN002 [*] Image 'nginx' has no tag")

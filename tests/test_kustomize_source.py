@@ -109,3 +109,15 @@ def test_fix_inserts_a_digest_line_and_update_moves_it(cli: Cli, write: Write, r
     write("kustomization.yaml", stale)
     run = cli("update", "--no-config")
     assert Path("kustomization.yaml").read_bytes() == pinned.encode(), run.out + run.err
+
+
+def test_a_kustomization_linked_from_outside_is_not_read(write: Write, cli: Cli, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kustomization.yaml").write_text("resources: [../pod.yaml]\nimages:\n- {name: nginx, newTag: '1'}\n")
+    write(".git/HEAD", "")
+    write("pod.yaml", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, image: nginx:1.27}\n")
+    (Path("linked")).mkdir()
+    Path("linked/kustomization.yaml").symlink_to(outside / "kustomization.yaml")
+    run = cli("check", "--no-config", "pod.yaml")  # the override in the linked file does not count
+    assert run.lines[0] == "pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest"

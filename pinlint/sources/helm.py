@@ -41,7 +41,11 @@ _DIGEST_IN_TEMPLATE = re.compile(r"\.[dD]igest\b")
 _PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 
 
-def _read_bounded(path: Path) -> str | None:
+def _read_bounded(path: Path, within: Path) -> str | None:
+    """The text of a file of the chart (None when it is a link out of `within`, or too big)."""
+    real = Path(os.path.realpath(path))
+    if real != within and Path(os.path.realpath(within)) not in real.parents:
+        return None
     try:
         with path.open("rb") as handle:
             data = handle.read(_MAX_BYTES + 1)
@@ -52,7 +56,7 @@ def _read_bounded(path: Path) -> str | None:
 
 def app_version(chart_dir: Path) -> str | None:
     """`appVersion` of the chart's Chart.yaml, read as written (never coerced)."""
-    text = _read_bounded(chart_dir / "Chart.yaml")
+    text = _read_bounded(chart_dir / "Chart.yaml", chart_dir)
     if text is None:
         return None
     documents = parse_documents(text)
@@ -74,7 +78,7 @@ def templates_use_digest(chart_dir: Path) -> bool:
             seen += 1
             if seen > _MAX_TEMPLATES:
                 return False
-            text = _read_bounded(Path(directory) / name)
+            text = _read_bounded(Path(directory) / name, chart_dir)
             if text is not None and _DIGEST_IN_TEMPLATE.search(text):
                 return True
     return False

@@ -168,6 +168,8 @@ class Index:
         self.root = Path(os.path.realpath(root))
         self.structures: dict[Path, Structure] = {}
         for path in self._kustomizations():
+            if not _inside(path, self.root):
+                continue  # a symbolic link out of the tree: never read
             try:
                 with path.open("rb") as handle:
                     data = handle.read(_MAX_BYTES + 1)
