@@ -121,3 +121,15 @@ def test_a_kustomization_linked_from_outside_is_not_read(write: Write, cli: Cli,
     Path("linked/kustomization.yaml").symlink_to(outside / "kustomization.yaml")
     run = cli("check", "--no-config", "pod.yaml")  # the override in the linked file does not count
     assert run.lines[0] == "pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest"
+
+
+def test_lock_then_fix_from_lock_writes_the_locked_digest(cli: Cli, write: Write, registry: Any, images: Any) -> None:
+    text = f"images:\n- name: app\n  newName: {registry.host}/test/app\n  newTag: single-oci\n"
+    write("kustomization.yaml", text)
+    run = cli("lock", "--no-config")
+    assert run.code == 0, run.out + run.err
+    assert f'reference = "{registry.host}/test/app:single-oci"' in Path("pinlint.lock").read_text()
+    assert cli("check", "--no-config").code == 1  # the lock does not pin the file: fix does
+    run = cli("fix", "--no-config", "--from-lock")
+    assert run.code == 0, run.out + run.err
+    assert Path("kustomization.yaml").read_text() == text + f"  digest: {images['single-oci'].digest}\n"
