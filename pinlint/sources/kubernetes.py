@@ -12,7 +12,7 @@ a pod spec, Argo templates' `container`, `script`, `containerSet`, `initContaine
 Kubernetes does not expand anything in `image`; a value with a template placeholder
 (`{{inputs.parameters.image}}` in Argo, `$(params.image)` in Tekton, `${IMAGE}` for envsubst)
 is filled in by a tool before it reaches the cluster, so it is reported as unresolved (PIN004).
-A template (a file under a Helm chart's `templates/`, or one whose `{{ … }}` actions stand
+A template (a file with `{{ … }}` under a Helm chart's `templates/`, or one whose actions stand
 where YAML expects a value) is not YAML until rendered: it gets one PIN903 finding and nothing
 else; `{{ … }}` inside strings and block scalars is data. An image that a kustomization's
 `images:` list overrides is judged there (`pinlint.sources.kustomize.overridden_names`), not here.
@@ -146,9 +146,9 @@ class ManifestReader(YamlReader):
         return self.facts
 
     def read(self, path: Path | None) -> FileFacts:
-        if in_chart_templates(path):
-            found = self.text.find("{{")
-            return self._template(max(found, 0))
+        found = self.text.find("{{")
+        if found >= 0 and in_chart_templates(path):
+            return self._template(found)
         documents = parse_documents(self.text)
         if isinstance(documents, tuple):
             offset, message = documents
