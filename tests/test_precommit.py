@@ -208,10 +208,12 @@ def project_repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_env: di
     yield project
 
 
-def _pre_commit(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _pre_commit(project: Path, env: dict[str, str], *files: str) -> subprocess.CompletedProcess[str]:
+    """`pre-commit run` on every file, or on `files` (as a commit touching only them)."""
     _git(project, env, "add", "-A")
+    chosen = ["--files", *files] if files else ["--all-files"]
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "run", *chosen, "--color", "never"],
         cwd=project,
         env=env,
         capture_output=True,
@@ -265,7 +267,16 @@ def test_pre_commit_hook_fails_on_unpinned_images_and_passes_on_pinned_ones(
 
 @needs_git
 def test_pre_commit_hook_is_skipped_without_container_files(project_repo: Path, pre_commit_env: dict[str, str]) -> None:
+    # (every YAML file goes to the hook, .pre-commit-config.yaml too: the commit here has none)
     (project_repo / "README.md").write_text("FROM python:3.12\n", encoding="utf-8")
-    run = _pre_commit(project_repo, pre_commit_env)
+    run = _pre_commit(project_repo, pre_commit_env, "README.md")
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"^pinlint\.+\(no files to check\)Skipped$", run.stdout, re.MULTILINE), run.stdout
+    # a YAML file pinlint reads by its content, and one it passes over
+    pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, image: nginx:1.27}\n"
+    (project_repo / "pod.yaml").write_text(pod, encoding="utf-8")
+    (project_repo / "notes.yaml").write_text("title: not a manifest\n", encoding="utf-8")
+    run = _pre_commit(project_repo, pre_commit_env, "README.md", "pod.yaml", "notes.yaml")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest" in run.stdout
+    assert "notes.yaml" not in run.stdout
