@@ -148,7 +148,9 @@ class Registry:
             found = self._modules[name] = cast(SourceModule, importlib.import_module(self._by_name[name].module))
         return found
 
-    def kind_for(self, path: PurePath, *, explicit: bool, head: Callable[[], bytes | None] | None = None) -> str | None:
+    def kind_for(
+        self, path: PurePath, *, explicit: bool, head: Callable[[], bytes | None] | None = None
+    ) -> str | None:
         """The kind of the file at `path` (None: not a file pinlint reads). `head()` gives the
         file's first bytes for content detection (None when it cannot be read); `explicit`: the
         file was named on the command line, so it is read whatever its name."""
