@@ -64,6 +64,7 @@ class Config(NamedTuple):
     allowed_registries: tuple[str, ...] = ()
     denied_tags: tuple[str, ...] = ()
     ignore_images: tuple[str, ...] = ()
+    tag_only_fields: tuple[str, ...] = ()  # globs on ImageUse.field: no digest asked for there
     platforms: tuple[str, ...] = ()
     registry: RegistrySettings = RegistrySettings()
     registries: Mapping[str, RegistryHost] = MappingProxyType({})
@@ -95,7 +96,7 @@ def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) 
     for key, value in data.items():
         attr = key.replace("-", "_")
         if key in ("select", "extend-select", "ignore", "exclude", "extend-exclude", "allowed-registries",
-                   "denied-tags", "ignore-images", "platforms"):
+                   "denied-tags", "ignore-images", "tag-only-fields", "platforms"):
             kwargs[attr] = _strings(key, value, where)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):

@@ -5,7 +5,8 @@ minus the file's `per-file-ignores`; selectors are codes, code prefixes (`PIN2`)
 names, or `ALL`. Suppressions are comments: `# pinlint: ignore[=CODES]` in the comment block
 right above a Dockerfile instruction (or inside it) silences that instruction; in YAML it
 silences its own line and the line below (each source kind declares which, in the source
-registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file.
+registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file. `tag-only-fields`
+names fields whose images must stay tags: the digest rules (PIN001–PIN003) skip them.
 """
 
 from __future__ import annotations
@@ -157,6 +158,15 @@ def image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in candidates)
 
 
+DIGEST_RULES = frozenset({"PIN001", "PIN002", "PIN003"})  # the rules that ask for a digest
+
+
+def tag_only(use: ImageUse, patterns: Sequence[str]) -> bool:
+    """Whether `tag-only-fields` (globs) names the field this use is in: one whose value must stay
+    a tag (a CRD field that rejects digests, a chart value also used as a label)."""
+    return bool(use.field) and any(fnmatch.fnmatchcase(use.field, p) for p in patterns)
+
+
 def lint(
     facts: FileFacts,
     config: Config,
@@ -173,7 +183,10 @@ def lint(
     runs: list[RunScripts] | None = None  # each RUN's shell scripts, parsed once for every "run" rule
     for rule in active:
         if rule.TARGET == "image":
-            items: Iterable[object] = [u for u in facts.images if not image_ignored(u, config.ignore_images)]
+            uses = [u for u in facts.images if not image_ignored(u, config.ignore_images)]
+            if rule.CODE in DIGEST_RULES and config.tag_only_fields:
+                uses = [u for u in uses if not tag_only(u, config.tag_only_fields)]
+            items: Iterable[object] = uses
         elif rule.TARGET == "instruction":
             items = facts.instructions
         elif rule.TARGET == "run":

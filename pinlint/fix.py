@@ -1,7 +1,8 @@
 """`fix` and `update`: turn resolved digests into span edits, check them, write them atomically.
 
 `plan_pins` appends `@<digest>` right after each fixable reference as written (inside an ARG
-default or a `${VAR:-default}` when that is where the reference lives); `plan_updates`
+default or a `${VAR:-default}` when that is where the reference lives), or writes the digest
+into the field a format keeps it in (`ImageUse.pin_text`: a new `digest:` line); `plan_updates`
 replaces only the digest of references whose tag now points elsewhere. Each file's edits are
 applied back to front, the result is parsed again and must still hold every pinned
 reference, and only then is it written (or shown as a diff). A file that changed on disk
@@ -101,7 +102,8 @@ def plan_pins(
         if digest is None:
             plan.failures.append(Failure(use, errors.get(str(ref), "no digest")))
             continue
-        edit = Edit(use.pin_span.end, use.pin_span.end, f"@{digest}")
+        before, after = use.pin_text
+        edit = Edit(use.pin_span.end, use.pin_span.end, f"{before}{digest}{after}")
         by_file.setdefault(use.path, []).append((edit, use))
 
     def verify(facts: FileFacts, pairs: list[tuple[Edit, ImageUse]]) -> str | None:
@@ -109,7 +111,8 @@ def plan_pins(
         for edit, use in pairs:
             ref = use.ref
             assert ref is not None
-            if (ref.name, edit.text[1:]) not in pinned:
+            before, after = use.pin_text
+            if (ref.name, edit.text[len(before) : len(edit.text) - len(after)]) not in pinned:
                 return f"'{use.text}' is not pinned in the result"
         return None
 

@@ -211,6 +211,10 @@ class ImageUse(NamedTuple):
     `pin_span` is the region a digest is appended to, None when the reference is composed
     of several pieces and cannot be pinned inline. `varied_value` is what a reference with a
     digest would read if each variable it uses had another value (PIN006 compares the two).
+    `pin_text` is what a fix writes before and after the digest at the end of `pin_span`:
+    `@` after the reference itself, or a new `digest:` line or field when the format keeps the
+    digest in a field of its own (Kustomize `images:`, Helm values); `pin_span` is then the
+    empty span where that goes.
     Built by `pinlint.sources.uses.image_use`, the same way for every source.
     """
 
@@ -227,6 +231,8 @@ class ImageUse(NamedTuple):
     varied_value: str | None = None
     platform_dependent: bool = False
     digest_span: Span | None = None  # where the digest (`sha256:…`) is written, when it is one run
+    pin_text: tuple[str, str] = ("@", "")  # written before and after the digest at pin_span.end
+    field: str = ""  # where a structured file holds it (`Deployment:spec.template.spec.containers.0.image`)
 
 
 class Diagnostic(NamedTuple):
@@ -241,9 +247,22 @@ class Diagnostic(NamedTuple):
 
 
 class PinIntent(NamedTuple):
-    """`fix` should resolve `use.ref` and append its digest at `use.pin_span`."""
+    """`fix` should resolve `use.ref` and write its digest at `use.pin_span` (see `pin_text`)."""
 
     use: ImageUse
+
+
+class CodedMessage(str):
+    """A message in `FileFacts.errors` that belongs to another "source" rule than PIN900 (a
+    build that cannot run is PIN901, a named file of no kind pinlint reads is PIN902, a Helm
+    template that is not YAML is PIN903)."""
+
+    code: str
+
+    def __new__(cls, text: str, code: str) -> CodedMessage:
+        message = super().__new__(cls, text)
+        message.code = code
+        return message
 
 
 class FileFacts:
@@ -270,15 +289,3 @@ class RunResult:
     def __init__(self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0) -> None:
         self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
         self.files_checked = files_checked
-
-
-class CodedMessage(str):
-    """A message in `FileFacts.errors` that belongs to another "source" rule than PIN900 (a
-    build that cannot run is PIN901, a named file of no kind pinlint reads is PIN902)."""
-
-    code: str
-
-    def __new__(cls, text: str, code: str) -> CodedMessage:
-        message = super().__new__(cls, text)
-        message.code = code
-        return message

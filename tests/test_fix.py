@@ -127,8 +127,8 @@ def test_golden_diff_applies_with_patch_and_writes_nothing(
     assert run.code == 1, run.err
     assert contents(project) == before  # --diff writes nothing
     assert re.search(r"^Would pin \d+ references? in 1 file\.$", run.err, re.M), run.err
-    for rel in before:
-        assert f"--- a/{rel}\n" in run.out and f"+++ b/{rel}\n" in run.out
+    for rel in before:  # the files a fix changes (a Helm chart's Chart.yaml is only read)
+        assert (f"--- a/{rel}\n" in run.out and f"+++ b/{rel}\n" in run.out) is (before[rel] != after[rel])
     copy = project.parent / "patched"
     put(copy, before)
     applied = subprocess.run(

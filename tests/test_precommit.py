@@ -42,8 +42,8 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 
 def test_hook_ids_and_entries() -> None:
     assert [hook["id"] for hook in HOOKS] == ["pinlint", "pinlint-fix", "pinlint-lock"]
-    assert BY_ID["pinlint"]["entry"] == "pinlint check"
-    assert BY_ID["pinlint-fix"]["entry"] == "pinlint fix"
+    assert BY_ID["pinlint"]["entry"] == "pinlint check --ignore PIN902"  # every staged YAML is passed
+    assert BY_ID["pinlint-fix"]["entry"] == "pinlint fix --ignore PIN902"
     assert BY_ID["pinlint-fix"]["require_serial"] is True
     assert BY_ID["pinlint-lock"]["entry"] == "pinlint lock"
     assert BY_ID["pinlint-lock"]["pass_filenames"] is False
@@ -107,7 +107,6 @@ NAMES = [
     ("compose-dev.yaml.bak", False),
     ("docker-composer.yml", False),
     ("compose", False),
-    ("values.yaml", False),
     # CI configuration (by conventional path)
     (".github/workflows/ci.yml", True),
     (".github/workflows/Release.YAML", True),
@@ -133,14 +132,33 @@ NAMES = [
     (".devcontainer/python/devcontainer.json", True),
     (".devcontainer/a/b/devcontainer.json", False),
     ("devcontainer.json", False),
+    ("values.yaml", False),  # a Helm values file only beside a Chart.yaml
+    # Kustomize
+    ("kustomization.yaml", True),
+    ("Kustomization", True),
+    ("kustomization.yml", True),
+    ("kustomization.json", False),
 ]
+YAML = re.compile(r"(?i)[.]ya?ml$")
+
+
+def hook_takes(name: str) -> bool:
+    """What the hook's `files` must match: every name the discovery knows, and every YAML file,
+    since Kubernetes manifests are recognised by their content (and Helm values by the
+    `Chart.yaml` beside them), which a regex on the path cannot see."""
+    return kind_of(name, explicit=False) is not None or YAML.search(name) is not None
 
 
 @pytest.mark.parametrize(("name", "expected"), NAMES)
 @pytest.mark.parametrize("folder", ["", "deploy/", "Dockerfile/", "a/compose.yaml/"])
 def test_files_regex_matches_the_discovery(name: str, expected: bool, folder: str) -> None:
     assert (kind_of(name, explicit=False) is not None) is expected
-    assert bool(FILES.search(folder + name)) is expected
+    assert bool(FILES.search(folder + name)) is (expected or YAML.search(name) is not None)
+
+
+@pytest.mark.parametrize("name", ["pod.yaml", "deploy/app.YML", "charts/web/values.yaml", "notes.yaml"])
+def test_files_regex_takes_every_yaml_file_for_content_detection(name: str) -> None:
+    assert FILES.search(name)
 
 
 PIECES = ("docker", "file", "container", "compose", "-", ".", "yaml", "yml", "ignore", "x", "D", "C", "Y")
@@ -152,7 +170,7 @@ def test_files_regex_agrees_with_the_discovery_on_every_short_name() -> None:
     for size in range(1, 5):
         for pieces in product(PIECES, repeat=size):
             name = "".join(pieces)
-            expected = kind_of(name, explicit=False) is not None
+            expected = hook_takes(name)
             if bool(FILES.search(name)) is not expected or bool(FILES.search(f"sub/dir/{name}")) is not expected:
                 disagree.append(name)
     assert disagree == []
@@ -165,14 +183,15 @@ CI_PIECES = (
 
 
 def test_files_regex_agrees_with_the_discovery_on_every_short_ci_path() -> None:
-    """Every path of up to four CI pieces (about 38,000): the regex and the discovery agree."""
+    """Every path of up to four CI pieces (about 38,000): the regex takes what the discovery finds
+    (and every YAML file, see hook_takes)."""
     disagree = []
     for size in range(1, 5):
         for pieces in product(CI_PIECES, repeat=size):
             name = "".join(pieces)
             if name.endswith("/"):
                 continue  # a folder
-            expected = kind_of(name, explicit=False) is not None
+            expected = hook_takes(name)
             if bool(FILES.search(name)) is not expected or bool(FILES.search(f"sub/{name}")) is not expected:
                 disagree.append(name)
     assert disagree == []
@@ -240,10 +259,12 @@ def project_repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_env: di
     yield project
 
 
-def _pre_commit(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _pre_commit(project: Path, env: dict[str, str], *files: str) -> subprocess.CompletedProcess[str]:
+    """`pre-commit run` on every file, or on `files` (as a commit touching only them)."""
     _git(project, env, "add", "-A")
+    chosen = ["--files", *files] if files else ["--all-files"]
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "run", *chosen, "--color", "never"],
         cwd=project,
         env=env,
         capture_output=True,
@@ -279,7 +300,8 @@ def test_pre_commit_hook_fails_on_unpinned_images_and_passes_on_pinned_ones(
     assert "- hook id: pinlint\n- exit code: 1\n" in failing.stdout
     assert "Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest\n" in failing.stdout
     assert "deploy/compose.yaml:3:12: PIN003 [*] Image 'postgres:16.4' is not pinned to a digest\n" in failing.stdout
-    assert "Found 2 problems in 2 of 2 files checked." in failing.stdout
+    # .pre-commit-config.yaml is passed too (the hook takes every YAML file): counted, PIN902 ignored
+    assert "Found 2 problems in 2 of 3 files checked." in failing.stdout
     assert "notes.txt" not in failing.stdout
 
     (project_repo / "Dockerfile").write_text(
@@ -297,7 +319,16 @@ def test_pre_commit_hook_fails_on_unpinned_images_and_passes_on_pinned_ones(
 
 @needs_git
 def test_pre_commit_hook_is_skipped_without_container_files(project_repo: Path, pre_commit_env: dict[str, str]) -> None:
+    # (every YAML file goes to the hook, .pre-commit-config.yaml too: the commit here has none)
     (project_repo / "README.md").write_text("FROM python:3.12\n", encoding="utf-8")
-    run = _pre_commit(project_repo, pre_commit_env)
+    run = _pre_commit(project_repo, pre_commit_env, "README.md")
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"^pinlint\.+\(no files to check\)Skipped$", run.stdout, re.MULTILINE), run.stdout
+    # a YAML file pinlint reads by its content, and one it passes over
+    pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, image: nginx:1.27}\n"
+    (project_repo / "pod.yaml").write_text(pod, encoding="utf-8")
+    (project_repo / "notes.yaml").write_text("title: not a manifest\n", encoding="utf-8")
+    run = _pre_commit(project_repo, pre_commit_env, "README.md", "pod.yaml", "notes.yaml")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest" in run.stdout
+    assert "notes.yaml" not in run.stdout

@@ -63,7 +63,7 @@ def test_content_is_not_read_for_names_no_kind_detects() -> None:
     def unreadable() -> bytes:
         raise AssertionError("read")
 
-    assert KINDS.kind_for(PurePosixPath("deploy/pod.yaml"), explicit=False, head=unreadable) is None
+    assert KINDS.kind_for(PurePosixPath("deploy/pod.toml"), explicit=False, head=unreadable) is None
 
 
 def test_the_built_in_kinds_declare_their_suppression_scope() -> None:

@@ -1,7 +1,8 @@
 """The rule registry: every rule module, listed explicitly, in code order.
 
 PIN900 (parse-error) takes what a source could not parse; PIN901 (build-error) a build that
-cannot run, PIN902 (not-checked) a named file of no kind pinlint reads. The online rules PIN010–PIN013
+cannot run, PIN902 (not-checked) a named file of no kind pinlint reads, PIN903
+(template-not-checked) a Helm template, which is not YAML. The online rules PIN010–PIN013
 (TARGET "online") look at what the registry says; only `check --online` runs them.
 """
 
@@ -38,6 +39,7 @@ from pinlint.rules import (
     pin900,
     pin901,
     pin902,
+    pin903,
 )
 
 RULES: tuple[ModuleType, ...] = (
@@ -69,6 +71,7 @@ RULES: tuple[ModuleType, ...] = (
     pin900,
     pin901,
     pin902,
+    pin903,
 )
 
 BY_CODE: dict[str, ModuleType] = {rule.CODE: rule for rule in RULES}

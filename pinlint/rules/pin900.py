@@ -18,5 +18,5 @@ TARGET = "source"
 
 def check(item: tuple[Span, str], ctx: RuleContext) -> Iterator[Finding]:
     span, message = item
-    if getattr(message, "code", CODE) == CODE:  # PIN901/PIN902 messages are theirs
+    if getattr(message, "code", CODE) == CODE:  # a CodedMessage of another source rule is its own
         yield Finding(span, message)

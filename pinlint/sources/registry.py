@@ -7,6 +7,8 @@ A kind declares, in one `SourceKind` entry of `KINDS`:
   regard to case, minus `exclude`; and for content detection, the names whose first
   `HEAD_BYTES` its module's `detect(head)` looks at (a YAML file with `apiVersion` and
   `kind`, say) when no name matched;
+- files that must be in the same directory for the globs to match (`beside`: a Helm values
+  file is one only next to a `Chart.yaml`);
 - what a file named on the command line that nothing else claims is read as (`explicit`);
 - its parser, a module with `parse(text, path, display, contexts, run) -> Parsed` and
   `reparse(text, path) -> FileFacts` (what `fix` checks its result with); the module is
@@ -35,6 +37,7 @@ Adding a kind: one new module under `pinlint/sources/` and one entry here.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
@@ -119,6 +122,7 @@ class SourceKind(NamedTuple):
     per_context: bool = False
     project: bool = False  # module offers project_contexts and built_locally
     detect_explicit_only: bool = False  # content detection only for a file named on the command line
+    beside: tuple[str, ...] = ()  # the globs match only next to a file of one of these names
 
 
 class _Globs:
@@ -142,6 +146,10 @@ class _Globs:
             return False
         parts = [part.lower() for part in path.parts]
         return any(len(parts) >= n and p.match("/".join(parts[-n:])) for n, p in self.paths)
+
+
+def _beside(kind: SourceKind, path: PurePath) -> bool:
+    return not kind.beside or any(os.path.isfile(os.path.join(path.parent, name)) for name in kind.beside)
 
 
 class Registry:
@@ -169,7 +177,7 @@ class Registry:
         file was named on the command line, so it is read whatever its name."""
         for kind in self.kinds:
             wanted, excluded, _ = self._globs[kind.name]
-            if wanted.match(path) and not excluded.match(path):
+            if wanted.match(path) and not excluded.match(path) and _beside(kind, path):
                 return kind.name
         candidates = [
             kind for kind, globs in self._detect if globs.match(path) and (explicit or not kind.detect_explicit_only)
@@ -208,9 +216,18 @@ GITLAB = "gitlab"
 CIRCLECI = "circleci"
 BITBUCKET = "bitbucket"
 DEVCONTAINER = "devcontainer"
+KUBERNETES = "kubernetes"
+KUSTOMIZE = "kustomize"
+HELM_VALUES = "helm-values"
 
 KINDS = Registry(
     [
+        # deployment files: a kustomization names the manifests it builds, so it comes first
+        SourceKind(
+            KUSTOMIZE, "pinlint.sources.kustomize", paths=("kustomization.yaml", "kustomization.yml", "kustomization")
+        ),
+        SourceKind(HELM_VALUES, "pinlint.sources.helm", paths=("values*.yaml", "values*.yml"), beside=("Chart.yaml",)),
+        SourceKind(KUBERNETES, "pinlint.sources.kubernetes", paths=(), detect_in=("*.yaml", "*.yml")),
         SourceKind(
             COMPOSE,
             "pinlint.sources.compose",

@@ -5,8 +5,10 @@ written in the file (no YAML 1.1 coercion), every node keeps its position, alias
 anchor's node (so a value used many times is one node, and alias bombs cost nothing), and
 custom tags such as `!reset`/`!override` need no constructor. `YamlReader` applies `<<` merge
 keys (bounded depth), finds scalars' exact source spans (also inside quotes and block
-scalars), and `duplicate_key` finds what go-yaml rejects; `hash_comments` collects `#`
-comments for suppressions.
+scalars) and where a fix writes a value into a field (`field_insertion`: an empty field filled,
+or a new field added beside another, in block or flow style, without re-emitting anything),
+and `duplicate_key` finds what go-yaml rejects; `hash_comments` collects `#` comments for
+suppressions; `parse_documents` reads a multi-document stream or says where it is broken.
 """
 
 from __future__ import annotations
@@ -104,6 +106,63 @@ class YamlReader:
         if line_end < 0:
             return literal(value)
         return _align(value, self.text, line_end + 1, node.end_mark.index)
+
+
+def parse_documents(text: str) -> list[Any] | tuple[int, str]:
+    """The documents of a YAML stream (empty ones dropped), or (offset, message) where it is broken."""
+    yaml = pyyaml()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        documents = list(yaml.compose_all(text, Loader=loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        offset = mark.index if mark is not None else 0
+        return min(offset, len(text)), f"invalid YAML: {exc.problem or exc.context or 'invalid YAML'}"
+    except (yaml.YAMLError, RecursionError) as exc:
+        reason = "nesting too deep" if isinstance(exc, RecursionError) else str(exc).splitlines()[0]
+        return 0, f"invalid YAML: {reason}"
+    return [d for d in documents if d is not None]
+
+
+def field_insertion(
+    reader: YamlReader, mapping: Any, name: str, beside: tuple[Any, Any]
+) -> tuple[int, str, str] | None:
+    """Where and how to write a value into field `name` of `mapping`: (offset, text before, text
+    after the value). An empty field (`name:` or `name: ""`) is filled; an absent one is added
+    after the `beside` (key, value) pair, as a new line indented like that key (block style, the
+    line ending the file uses there) or as `, name: …` after the value (flow style). None when
+    the field holds something else or the place cannot be found safely."""
+    yaml = pyyaml()
+    text = reader.text
+    for key, value in mapping.value:
+        if getattr(key, "value", None) != name:
+            continue
+        if not isinstance(value, yaml.ScalarNode) or value.value != "":
+            return None
+        if value.style in ('"', "'"):
+            _, start, end = reader.scalar_text(value)
+            return (start, "", "") if start == end else None
+        if (
+            value.start_mark.index == value.end_mark.index
+            and text[value.start_mark.index - 1 : value.start_mark.index] == ":"
+        ):
+            return value.start_mark.index, " ", ""
+        return None
+    key, value = beside
+    if getattr(value, "style", None) in ("|", ">"):
+        return None
+    if mapping.flow_style:
+        return value.end_mark.index, f", {name}: ", ""
+    if not isinstance(value, yaml.ScalarNode):
+        return None
+    indent = " " * key.start_mark.column
+    end = value.end_mark.index
+    newline = text.find("\n", end)
+    if newline < 0:
+        eol = "\r\n" if "\r\n" in text else "\n"
+        return len(text), f"{eol}{indent}{name}: ", ""
+    eol = "\r\n" if text[newline - 1 : newline] == "\r" else "\n"
+    return newline + 1, f"{indent}{name}: ", eol
 
 
 def hash_comments(text: str) -> list[tuple[int, str]]:
