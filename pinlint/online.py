@@ -46,7 +46,8 @@ def check_online(collected: Collected, selection: engine.Selection, resolve: Res
     tags = {str(t): t for _, r in pinned if r.tag for t in [ImageRef(r.domain, r.path, r.tag, None)]}
     digests = {str(d): d for _, r in pinned for d in [ImageRef(r.domain, r.path, None, r.digest)]}
     tag_answers, tag_errors = resolve(list(tags.values()), True)
-    digest_answers, digest_errors = resolve(list(digests.values()), bool(config.platforms))
+    wanted = bool(config.platforms)
+    digest_answers, digest_errors = resolve(list(digests.values()), wanted, own_platform=wanted)
     views: dict[str, list[RegistryView]] = {}
     reported: set[str] = set()
     for use, ref in pinned:
