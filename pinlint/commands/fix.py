@@ -14,6 +14,7 @@ from pinlint.model import Diagnostic, ImageUse, RunResult
 from pinlint.reference import ImageRef
 
 if TYPE_CHECKING:
+    from pinlint import lockfile
     from pinlint.registry.manifest import Manifest
 
 
@@ -56,8 +57,8 @@ def _remaining(diagnostics: list[Diagnostic], fixed: list[ImageUse]) -> list[Dia
 
 def _record(
     collected: common.Collected, answers: Mapping[str, Manifest], options: FixOptions
-) -> tuple[bool, str, list[str]]:
-    """Add what this run resolved to the lock (locked digests stay): (changed, diff, errors)."""
+) -> tuple[bool, str, list[str], dict[str, lockfile.LockEntry]]:
+    """Add what this run resolved to the lock (locked digests stay): (changed, diff, errors, entries)."""
     from pinlint.commands.lock import build_lock, lock_change
 
     config = collected.config
@@ -83,7 +84,18 @@ def _record(
     outcome = build_lock(collected, list(config.platforms), ask, whole=False)
     path = common.lock_path(config)
     changed, diff = lock_change(path, common.relative_source(path, Path.cwd()), outcome.entries, options.diff)
-    return changed, diff, outcome.errors
+    return changed, diff, outcome.errors, outcome.entries
+
+
+def _recorded(diagnostics: list[Diagnostic], entries: Mapping[str, lockfile.LockEntry]) -> list[Diagnostic]:
+    """Without the PIN008 of references the lock now records (with the digest written inline, if any)."""
+    kept = []
+    for d in diagnostics:
+        ref = d.use.ref if d.use is not None else None
+        entry = entries.get(ref.canonical_tagged) if d.code == "PIN008" and ref is not None else None
+        if entry is None or (ref is not None and ref.digest not in (None, entry.digest)):
+            kept.append(d)
+    return kept
 
 
 def run(options: FixOptions) -> Outcome:
@@ -116,11 +128,13 @@ def run(options: FixOptions) -> Outcome:
     if not options.diff:
         write_changes(plan)
     lock_changed, lock_diff, lock_errors = False, "", list[str]()
-    if collected.lock is not None and not options.from_lock:
-        lock_changed, lock_diff, lock_errors = _record(collected, answers, options)
     pinned = {c.display for c in plan.changes}
     failed = {f.use for f in plan.failures}
     left = _remaining(collected.outcome.result.diagnostics, [u for u in uses if u.path in pinned and u not in failed])
+    if collected.lock is not None and not options.from_lock:
+        lock_changed, lock_diff, lock_errors, entries = _record(collected, answers, options)
+        if not options.diff:
+            left = _recorded(left, entries)
     level = common.fail_level(options.fail_level, config)
     notes: tuple[str, ...] = ()
     if lock_changed and not options.diff:
