@@ -144,7 +144,11 @@ def run(options: FixOptions) -> Outcome:
         registry_failed=registry_failed or bool(lock_errors),
         usage_failed=bool(collected.path_errors),
         errors=(*collected.path_errors, *lock_errors),
-        report=None if options.diff else RunResult(left, collected.outcome.result.files_checked),
+        report=None if options.diff else RunResult(
+            left,
+            collected.outcome.result.files_checked,
+            [*collected.path_errors, *(f"{f.use.path}: {f.reason}" for f in plan.failures), *lock_errors],
+        ),
         plan=plan,
         notes=notes,
         output=lock_diff,

@@ -49,13 +49,19 @@ def write_statistics(result: RunResult, out: TextIO, *, color: bool, quiet: bool
 
 def _summary(result: RunResult, out: TextIO) -> None:
     count = len(result.diagnostics)
-    if not count:
-        files_word = "file" if result.files_checked == 1 else "files"
+    files_word = "file" if result.files_checked == 1 else "files"
+    if not count and not result.errors:
         out.write(f"All checks passed! ({result.files_checked} {files_word} checked)\n")
         return
-    files = {d.path for d in result.diagnostics}
+    if not count:  # never "All checks passed!" when something was not checked
+        out.write(f"No problems found in {result.files_checked} {files_word} checked.\n")
+    else:
+        files = {d.path for d in result.diagnostics}
+        noun = "problem" if count == 1 else "problems"
+        out.write(f"Found {count} {noun} in {len(files)} of {result.files_checked} files checked.\n")
+    if result.errors:
+        errors = len(result.errors)
+        out.write(f"{errors} {'thing' if errors == 1 else 'things'} could not be checked (see the errors).\n")
     fixable = sum(d.fixable for d in result.diagnostics)
-    noun = "problem" if count == 1 else "problems"
-    out.write(f"Found {count} {noun} in {len(files)} of {result.files_checked} files checked.\n")
     if fixable:
         out.write(f"[*] {fixable} fixable with `pinlint fix`.\n")
