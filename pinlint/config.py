@@ -9,7 +9,6 @@ configuration are taken from there. An unknown key is an error naming the key.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -17,6 +16,7 @@ from typing import Any, NamedTuple
 
 from pinlint.errors import ConfigError
 from pinlint.model import Severity
+from pinlint.sources.text import file_kind
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -166,19 +166,19 @@ def _check_globs(patterns: Any, key: str, where: str) -> None:
             raise ConfigError(f"{where}: '{key}': {exc}") from None
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A configuration (or the pyproject.toml holding it) is a few kilobytes; more is refused."""
+
+
 def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    from pinlint import tomlfile
+
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
+        return tomlfile.load(path, MAX_CONFIG_BYTES)
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomlfile.TomlFileError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def load_file(path: Path) -> Config:
@@ -195,10 +195,11 @@ def load_file(path: Path) -> Config:
 
 def _has_pinlint_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8", errors="replace")
+        with pyproject.open("rb") as handle:
+            head = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return False
-    if "pinlint" not in text:  # cheap: most pyproject.toml files never mention it
+    if b"pinlint" not in head:  # cheap: most pyproject.toml files never mention it
         return False
     try:
         data = _load_toml(pyproject)
@@ -214,7 +215,7 @@ def find_config(start: Path) -> Path | None:
     while True:
         for name in CONFIG_NAMES:
             candidate = directory / name
-            if not candidate.is_file():
+            if not file_kind(candidate).is_file:
                 continue
             if name != "pyproject.toml":
                 return candidate
@@ -229,8 +230,9 @@ def load(config_file: str | None = None, *, use_config: bool = True, cwd: Path |
     cwd = cwd or Path(os.getcwd())
     if config_file is not None:
         path = Path(config_file)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {config_file}")
+        state = file_kind(path)
+        if not state.is_file:
+            raise ConfigError(f"config file not found: {config_file}{f' ({state.reason})' if state.reason else ''}")
         return load_file(path)
     if not use_config:
         return Config(root=cwd.resolve())

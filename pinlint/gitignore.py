@@ -2,8 +2,10 @@
 
 Small on purpose: pattern → regex translation as gitignore(5) describes it (`*`, `?`, `[…]`,
 `**`, leading and trailing `/`, `!` negation, `\\` escapes); later patterns win; a file under
-an ignored directory is ignored. Kept here rather than depending on a library so that
-`pinlint check` stays fast to start.
+an ignored directory is ignored. The regexes are built so that matching takes time linear in
+the path times the pattern for every pattern, since `.gitignore`, `exclude` and
+`per-file-ignores` come from the repository being checked. Kept here rather than depending on a
+library so that `pinlint check` stays fast to start.
 """
 
 from __future__ import annotations
@@ -12,9 +14,15 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+# Tokens of a pattern: a regex for one character (never '/'), or one of these markers.
+_STAR = "*"  # any run of characters within one path segment
+_SLASH = "/"
+_ANY_DIRS = "**/"  # zero or more whole leading segments (a leading or middle `**/`)
+_REST = "/**"  # a trailing `**`: everything that follows
 
-def _translate(pattern: str) -> str:
-    """Regex source for a gitignore glob (no anchoring)."""
+
+def _tokens(pattern: str) -> list[str]:
+    """The pattern as single-character regexes and the markers above, as gitignore(5) reads it."""
     out: list[str] = []
     i = 0
     n = len(pattern)
@@ -26,16 +34,18 @@ def _translate(pattern: str) -> str:
                 after = i + 2
                 if before_ok and (after == n or pattern[after] == "/"):
                     if after == n:
-                        out.append(".*")
+                        out.append(_REST)
                         i = after
                     else:
-                        out.append("(?:.*/)?")
+                        out.append(_ANY_DIRS)
                         i = after + 1
                     continue
-                out.append("[^/]*")
+                out.append(_STAR)  # other consecutive asterisks are one regular asterisk
                 i += 2
                 continue
-            out.append("[^/]*")
+            out.append(_STAR)
+        elif ch == "/":
+            out.append(_SLASH)
         elif ch == "?":
             out.append("[^/]")
         elif ch == "[":
@@ -51,6 +61,71 @@ def _translate(pattern: str) -> str:
         else:
             out.append(re.escape(ch))
         i += 1
+    return out
+
+
+def _segment(tokens: list[str]) -> str:
+    """Regex for one path segment that matches it in exactly one way, in time linear in its length
+    times the pattern's: each `*` but the last takes the shortest run that lets the next fixed
+    part match (the leftmost match of a fixed-length part never loses a match), the whole is atomic
+    and must end where the segment ends, so nothing outside can make the engine try again."""
+    groups: list[list[str]] = [[]]
+    for token in tokens:
+        if token == _STAR:
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    if len(groups) == 1:
+        body = "".join(groups[0])
+    else:
+        middle = "".join(f"(?>[^/]*?{''.join(group)})" for group in groups[1:-1] if group)
+        body = "".join(groups[0]) + middle + "[^/]*" + "".join(groups[-1])
+    return f"(?>{body}(?=/|\\Z))"
+
+
+def _segments(tokens: list[str]) -> str:
+    """Regex for segments separated by literal slashes (a trailing `**` may end them)."""
+    out: list[str] = []
+    current: list[str] = []
+    for token in tokens:
+        if token == _SLASH:
+            out.append(_segment(current) + "/")
+            current = []
+        elif token == _REST:
+            out.append(".*")  # always the last token
+        else:
+            current.append(token)
+    if tokens and tokens[-1] not in (_SLASH, _REST):
+        out.append(_segment(current))
+    return "".join(out)
+
+
+def _translate(pattern: str, *, any_leading_dirs: bool = False) -> str:
+    """Regex source for a gitignore glob (anchored at the start by re.match; `\\Z` is the caller's).
+
+    Matching time is linear in the path's length times the pattern's, whatever the pattern:
+    a regex backtracking engine given `*a*a*a…*b` naively takes exponential time (git's
+    wildmatch does not). Segments are matched atomically (see `_segment`); the blocks between two
+    `**/` take the first run of segments where they match, which never loses a match for the same
+    reason; only the last `**/` is left to the engine's search."""
+    tokens = _tokens(pattern)
+    if any_leading_dirs:
+        tokens.insert(0, _ANY_DIRS)
+    blocks: list[list[str]] = [[]]
+    for token in tokens:
+        if token == _ANY_DIRS:
+            if blocks[-1] or len(blocks) == 1:
+                blocks.append([])
+            continue  # consecutive `**/` are one
+        blocks[-1].append(token)
+    if len(blocks) > 1 and blocks[-1] == [_REST]:
+        blocks.pop()  # `**/**` at the end is everything below, like `**`
+        blocks[-1].append(_REST)
+    out = [_segments(blocks[0]) if blocks[0] else ""]
+    for block in blocks[1:-1]:
+        out.append(f"(?>(?:[^/]*/)*?{_segments(block)})")
+    if len(blocks) > 1:
+        out.append(f"(?:.*/)?{_segments(blocks[-1])}")
     return "".join(out)
 
 
@@ -147,11 +222,9 @@ class IgnoreFile:
             anchored = "/" in line
             line = line.lstrip("/")
             try:
-                source = _translate(line)
+                source = _translate(line, any_leading_dirs=not anchored)
             except re.error:
                 continue  # like git: a pattern it cannot understand matches nothing
-            if not anchored:
-                source = "(?:.*/)?" + source
             self.rules.append(_Rule(re.compile(source + r"\Z", re.DOTALL), negate, dir_only))
 
     def match(self, relpath: str, is_dir: bool) -> bool | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -37,19 +36,20 @@ class LockEntry(NamedTuple):
     platforms: Mapping[str, str] = MappingProxyType({})
 
 
+MAX_LOCK_BYTES = 8 * 1024 * 1024
+"""About 25 000 images; parsing that many takes seconds, and a repository's lock file larger than
+this is refused rather than parsed for minutes (59 MB took 22 s)."""
+
+
 def _toml_load(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    from pinlint import tomlfile
+
     try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-            return data
+        return tomlfile.load(path, MAX_LOCK_BYTES)
     except OSError as exc:
-        raise LockError(f"cannot read {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LockError(f"{path}: invalid TOML: {exc}") from None
+        raise LockError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomlfile.TomlFileError as exc:
+        raise LockError(f"{path}: {exc}") from None
 
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")

@@ -72,7 +72,8 @@ def fingerprints(diagnostics: list[Diagnostic]) -> list[str]:
         key = (d.path, d.code, d.use.text if d.use is not None else d.message)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        result[index] = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()
+        data = "\0".join((*key, str(occurrence))).encode("utf-8", "surrogateescape")  # undecodable file names
+        result[index] = hashlib.sha256(data).hexdigest()
     return result
 
 

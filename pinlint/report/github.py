@@ -2,7 +2,9 @@
 
 The runner turns each line into an annotation on the file and line. Chosen automatically when
 `GITHUB_ACTIONS=true` and no `--format` is given. Escaping follows the runner's rules: `%`,
-CR and LF in the message; those and `:` and `,` in property values.
+CR and LF in the message; those and `:` and `,` in property values. Before that, paths and
+messages go through `escape.printable` (CR and LF left to the runner's `%0D`/`%0A`), so no
+other control character from a file reaches the log.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import TextIO
 
 from pinlint.model import Diagnostic, Severity
 from pinlint.report import RunResult
+from pinlint.report.escape import printable
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -25,7 +28,7 @@ def escape_property(text: str) -> str:
 
 def command(d: Diagnostic) -> str:
     properties = {
-        "file": d.path,
+        "file": printable(d.path, keep="\r\n"),
         "line": str(d.span.line),
         "col": str(d.span.column),
         "endLine": str(d.span.end_line),
@@ -34,7 +37,7 @@ def command(d: Diagnostic) -> str:
     }
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     mark = " [*]" if d.fixable else ""
-    message = f"{d.path}:{d.span.line}:{d.span.column}: {d.code}{mark} {d.message}"
+    message = printable(f"{d.path}:{d.span.line}:{d.span.column}: {d.code}{mark} {d.message}", keep="\r\n")
     return f"::{COMMANDS[d.severity]} {props}::{escape_data(message)}"
 
 

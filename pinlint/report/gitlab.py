@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from pinlint.model import Diagnostic, Severity
 from pinlint.report import RunResult, fingerprints
+from pinlint.report.escape import json_safe
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
@@ -61,5 +62,5 @@ def write(result: RunResult, out: TextIO) -> None:
     prints = fingerprints(result.diagnostics)
     issues = [issue(d, fp) for d, fp in zip(result.diagnostics, prints, strict=True)]
     issues += [error_issue(e) for e in result.errors]
-    json.dump(issues, out, indent=2, ensure_ascii=False)
+    out.write(json_safe(json.dumps(issues, indent=2, ensure_ascii=False)))
     out.write("\n")

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from pinlint.model import Diagnostic
 from pinlint.report import RunResult
+from pinlint.report.escape import json_safe
 
 SCHEMA_VERSION = 1
 
@@ -39,5 +40,5 @@ def write(result: RunResult, out: TextIO) -> None:
     }
     if result.errors:  # what could not be checked: a missing path, a reference no registry answered for
         document["errors"] = [{"message": e} for e in result.errors]
-    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write(json_safe(json.dumps(document, indent=2, ensure_ascii=False)))
     out.write("\n")

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from pinlint import __version__, catalogue
 from pinlint.model import Diagnostic, Severity
 from pinlint.report import RunResult, fingerprints, rule_doc_url
+from pinlint.report.escape import json_safe
 from pinlint.rules import RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -123,5 +124,5 @@ def document(result: RunResult) -> dict[str, Any]:
 
 
 def write(result: RunResult, out: TextIO) -> None:
-    json.dump(document(result), out, indent=2, ensure_ascii=False)
+    out.write(json_safe(json.dumps(document(result), indent=2, ensure_ascii=False)))
     out.write("\n")

@@ -2,6 +2,7 @@
 
 `--quiet` keeps the diagnostic lines and drops the summary; `--statistics` prints one
 `count<TAB>code<TAB>[*] name` row per rule instead of the diagnostics, as `ruff --statistics`.
+Paths and messages go through `escape.printable`: they carry text from the files.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from pinlint.report import RunResult, statistics
+from pinlint.report.escape import printable
 
 _BOLD = "\x1b[1m"
 _RED = "\x1b[31m"
@@ -19,13 +21,14 @@ _RESET = "\x1b[0m"
 def write(result: RunResult, out: TextIO, *, color: bool, quiet: bool = False) -> None:
     for d in result.diagnostics:
         mark = " [*]" if d.fixable else ""
+        path, message = printable(d.path), printable(d.message)  # both come from the repository
         if color:
             out.write(
-                f"{_BOLD}{d.path}{_RESET}{_CYAN}:{_RESET}{d.span.line}{_CYAN}:{_RESET}{d.span.column}"
-                f"{_CYAN}:{_RESET} {_BOLD}{_RED}{d.code}{_RESET}{mark} {d.message}\n"
+                f"{_BOLD}{path}{_RESET}{_CYAN}:{_RESET}{d.span.line}{_CYAN}:{_RESET}{d.span.column}"
+                f"{_CYAN}:{_RESET} {_BOLD}{_RED}{d.code}{_RESET}{mark} {message}\n"
             )
         else:
-            out.write(f"{d.path}:{d.span.line}:{d.span.column}: {d.code}{mark} {d.message}\n")
+            out.write(f"{path}:{d.span.line}:{d.span.column}: {d.code}{mark} {message}\n")
     if not quiet:
         _summary(result, out)
 

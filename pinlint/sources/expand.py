@@ -8,6 +8,14 @@ itself, in an ARG default, or in a `${VAR:-default}`.
 Forms: `$VAR`, `${VAR}`, `${VAR:-w}` `${VAR-w}` `${VAR:+w}` `${VAR+w}` `${VAR:?w}` `${VAR?w}`,
 `${VAR#p}` `${VAR##p}` `${VAR%p}` `${VAR%%p}` `${VAR/p/r}` `${VAR//p/r}`; single quotes are
 literal, double quotes expand, the escape character (`\\` or a backtick) escapes.
+
+Expansion is bounded, for Compose interpolation too (it shares `extend_bounded` and
+`enter_nesting`): a value may grow past `MAX_EXPANDED` characters only as far as the text it is
+expanded from or as one whole copy of one value (a long literal ARG default and `ARG B=$A` are
+fine; `ARG A2=${A1}${A1}` doubling 27 times is not), `${…}` nest at most `MAX_NESTING` deep, and
+with an `ExpansionBudget` all the expansions of one file add at most `FILE_BUDGET` characters.
+Each raises `ExpansionLimitError`, which callers report as a parse error at the word, instead of
+exhausting memory or the Python stack.
 """
 
 from __future__ import annotations
@@ -20,6 +28,76 @@ from pinlint.model import MappedText
 
 class ExpansionError(ValueError):
     """The word is malformed (unterminated quote, bad substitution)."""
+
+
+class ExpansionLimitError(ExpansionError):
+    """The expansion would grow past `MAX_EXPANDED` characters or nest past `MAX_NESTING`."""
+
+
+MAX_EXPANDED = 4096
+"""Characters an expanded value may have beyond its source's length. An image reference is at most
+a few hundred characters (distribution/reference: 255 for the name, 128 for the tag, a digest), and
+reference.parse refuses more than 4096; ARG defaults and Compose values that matter here are the
+same size."""
+
+MAX_NESTING = 64
+"""How deep `${A:-${B:-…}}` may nest; real files nest two or three levels."""
+
+
+FILE_BUDGET = 1024 * 1024
+"""Characters all the expansions of one file may add to their sources, together: a per-value cap
+alone still lets 60 000 lines of `ARG Bn=${A}` copy a 4 KB value each (2.2 GB, 35 s)."""
+
+
+class ExpansionBudget:
+    """What is left of one file's `FILE_BUDGET`; parsers make one per file and pass it to every
+    `expand` / `interpolate` of that file."""
+
+    __slots__ = ("remaining",)
+
+    def __init__(self, total: int = FILE_BUDGET) -> None:
+        self.remaining = total
+
+    @property
+    def spent(self) -> bool:
+        """Whether an expansion has already been refused (callers may report that only once)."""
+        return self.remaining < 0
+
+    def check(self) -> None:
+        """ExpansionLimitError when the budget is spent: refuse before doing any work."""
+        if self.remaining < 0:
+            raise ExpansionLimitError(
+                f"variable expansions in this file add more than {FILE_BUDGET} characters in total"
+            )
+
+    def charge(self, source_length: int, expanded_length: int) -> None:
+        """Count an expansion's growth; ExpansionLimitError once the file's budget is spent."""
+        self.remaining -= max(0, expanded_length - source_length)
+        self.check()
+
+
+def expansion_limit(source_length: int) -> int:
+    """How many characters the expansion of a text of `source_length` characters may produce."""
+    return max(MAX_EXPANDED, source_length)
+
+
+def extend_bounded(chars: list[str], offs: list[int], value: Value, limit: int) -> None:
+    """Append `value` to an expansion being built, refusing to grow it past `limit` characters,
+    checked before copying so memory stays bounded whatever the variables hold. A longer value may
+    still be copied whole into an empty expansion (`ARG COPY=$PACKAGES`): that copies, it does not grow."""
+    if len(chars) + len(value.text) > max(limit, len(value.text)):
+        raise ExpansionLimitError(
+            f"expansion longer than {limit} characters (variables repeated or nested to grow a value)"
+        )
+    chars.extend(value.text)
+    offs.extend(value.offsets)
+
+
+def enter_nesting(depth: int) -> int:
+    """The nesting depth inside one more `${`, or ExpansionLimitError past `MAX_NESTING`."""
+    if depth >= MAX_NESTING:
+        raise ExpansionLimitError(f"variable references nested more than {MAX_NESTING} deep")
+    return depth + 1
 
 
 Value = MappedText
@@ -57,6 +135,11 @@ class _Lexer:
         self.pos = 0
         self.used: list[str] = []
         self.missing: list[str] = []
+        self.limit = expansion_limit(len(word.text))
+        self.depth = 0
+
+    def _emit(self, chars: list[str], offs: list[int], value: Value) -> None:
+        extend_bounded(chars, offs, value, self.limit)
 
     def _peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
@@ -146,10 +229,16 @@ class _Lexer:
             if value is None:
                 self.missing.append(name)
             else:
-                chars.extend(value.text)
-                offs.extend(value.offsets)
+                self._emit(chars, offs, value)
             return
         self.pos += 1  # '{'
+        self.depth = enter_nesting(self.depth)
+        try:
+            self._braced(chars, offs)
+        finally:
+            self.depth -= 1
+
+    def _braced(self, chars: list[str], offs: list[int]) -> None:
         name = self._name()
         if not name:
             raise ExpansionError("bad substitution: missing variable name after '${'")
@@ -160,8 +249,7 @@ class _Lexer:
             if value is None:
                 self.missing.append(name)
             else:
-                chars.extend(value.text)
-                offs.extend(value.offsets)
+                self._emit(chars, offs, value)
             return
         if op == ":":
             self.pos += 1
@@ -186,8 +274,7 @@ class _Lexer:
             if value is None:
                 self.missing.append(name)
             start, end = _trim(base.text, "".join(pattern), prefix=op == "#", longest=longest)
-            chars.extend(base.text[start:end])
-            offs.extend(base.offsets[start:end])
+            self._emit(chars, offs, MappedText(base.text[start:end], base.offsets[start:end]))
             return
         if op == "/":
             self.pos += 1
@@ -201,9 +288,8 @@ class _Lexer:
             base = value if value is not None else literal("")
             if value is None:
                 self.missing.append(name)
-            out, out_offs = _replace(base, "".join(pattern), "".join(replacement), replace_all)
-            chars.extend(out)
-            offs.extend(out_offs)
+            out, out_offs = _replace(base, "".join(pattern), "".join(replacement), replace_all, self.limit)
+            self._emit(chars, offs, MappedText("".join(out), tuple(out_offs)))
             return
         raise ExpansionError(f"unsupported modifier ({op}) in substitution of {name}")
 
@@ -220,8 +306,7 @@ class _Lexer:
         if result is None:  # '?': an error in BuildKit when unset (or empty with ':')
             self.missing.append(name)
             return
-        chars.extend(result.text)
-        offs.extend(result.offsets)
+        self._emit(chars, offs, result)
         if result is word:
             self.missing.extend(word_missing)
 
@@ -239,17 +324,27 @@ def conditional(op: str, value: Value | None, word: Value, *, colon: bool) -> Va
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
+    """Regex for a shell pattern (`*`, `?`, `\\x`) whose matching time stays polynomial: each `*`
+    but the last takes the shortest run that lets the next fixed part match, atomically (the
+    leftmost place of a fixed-length part never loses a match), so `*a*a*a…` cannot backtrack
+    exponentially over a value from the file."""
+    groups: list[list[str]] = [[]]
     i = 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            groups[-1].append(re.escape(pattern[i + 1]))
             i += 2
             continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        if ch == "*":
+            groups.append([])
+        else:
+            groups[-1].append("." if ch == "?" else re.escape(ch))
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    if len(groups) == 1:
+        return re.compile("".join(groups[0]), re.DOTALL)
+    middle = "".join(f"(?>.*?{''.join(group)})" for group in groups[1:-1] if group)
+    return re.compile("".join(groups[0]) + middle + ".*" + "".join(groups[-1]), re.DOTALL)
 
 
 def _trim(text: str, pattern: str, *, prefix: bool, longest: bool) -> tuple[int, int]:
@@ -265,7 +360,9 @@ def _trim(text: str, pattern: str, *, prefix: bool, longest: bool) -> tuple[int,
     return 0, n
 
 
-def _replace(base: Value, pattern: str, replacement: str, replace_all: bool) -> tuple[list[str], list[int]]:
+def _replace(
+    base: Value, pattern: str, replacement: str, replace_all: bool, limit: int
+) -> tuple[list[str], list[int]]:
     regex = _glob_regex(pattern)
     chars: list[str] = []
     offs: list[int] = []
@@ -273,10 +370,9 @@ def _replace(base: Value, pattern: str, replacement: str, replace_all: bool) -> 
     for match in regex.finditer(base.text):
         if match.end() == match.start():
             continue
-        chars.extend(base.text[pos : match.start()])
-        offs.extend(base.offsets[pos : match.start()])
-        chars.extend(replacement)
-        offs.extend([-1] * len(replacement))
+        before = MappedText(base.text[pos : match.start()], base.offsets[pos : match.start()])
+        extend_bounded(chars, offs, before, limit)
+        extend_bounded(chars, offs, literal(replacement), limit)
         pos = match.end()
         if not replace_all:
             break
@@ -285,10 +381,18 @@ def _replace(base: Value, pattern: str, replacement: str, replace_all: bool) -> 
     return chars, offs
 
 
-def expand(word: MappedText, env: Mapping[str, Value], escape: str = "\\") -> Expansion:
-    """Expand variables in `word` and remove its quotes; `env` holds the variables that are set."""
+def expand(
+    word: MappedText, env: Mapping[str, Value], escape: str = "\\", budget: ExpansionBudget | None = None
+) -> Expansion:
+    """Expand variables in `word` and remove its quotes; `env` holds the variables that are set.
+    ExpansionLimitError (an ExpansionError) when the value grows too large or nests too deep, or
+    when `budget`, the file's, is spent."""
+    if budget is not None:
+        budget.check()
     lexer = _Lexer(word, env, escape)
     chars, offs = lexer.run()
+    if budget is not None:
+        budget.charge(len(word.text), len(chars))
     return Expansion(MappedText("".join(chars), tuple(offs)), lexer.used, lexer.missing)
 
 

@@ -1,11 +1,16 @@
 """Reading a source file's bytes into text: UTF-8 only, BOM noted, size bounded, bad input explained.
 
 A file that cannot be read, is binary, UTF-16/32, or not valid UTF-8 gives a one-line reason
-with the position of the first bad byte instead of text.
+with the position of the first bad byte instead of text. `file_kind` asks what a path names
+without raising: paths written in a repository's files (Compose `build:`, `include:`, the
+`lock-file` setting) may be longer than the OS allows (ENAMETOOLONG), hold a NUL, or loop.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,3 +65,37 @@ def read(path: Path) -> SourceText:
     if len(data) > MAX_BYTES:
         raise DecodeError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; not checked")
     return decode(data)
+
+
+class PathKind(NamedTuple):
+    """What a path names: "file", "dir", "other" or "missing"; `reason` says why it is missing
+    when that is not simply that nothing is there (for the one-line error)."""
+
+    kind: str
+    reason: str = ""
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
+
+    @property
+    def is_dir(self) -> bool:
+        return self.kind == "dir"
+
+
+def file_kind(path: Path) -> PathKind:
+    """What `path` names, following symlinks; never raises, unlike Path.is_file() and
+    Path.exists(), which let ENAMETOOLONG (a 300-character path component) through."""
+    try:
+        mode = os.stat(path).st_mode
+    except ValueError:  # an embedded NUL
+        return PathKind("missing", "invalid path (NUL character)")
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):  # nothing there
+            return PathKind("missing")
+        return PathKind("missing", exc.strerror or str(exc))
+    if stat.S_ISREG(mode):
+        return PathKind("file")
+    if stat.S_ISDIR(mode):
+        return PathKind("dir")
+    return PathKind("other")
