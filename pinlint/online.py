@@ -80,6 +80,7 @@ def check_online(collected: Collected, selection: engine.Selection, resolve: Res
                 pinned_exists=pinned_answer is not None,
                 pinned_media_type=pinned_answer.media_type if pinned_answer else None,
                 pinned_platforms=pinned_answer.platforms if pinned_answer else None,
+                pinned_platform=pinned_answer.platform if pinned_answer else None,
                 tag_digest=tag_answer.digest if tag_answer else None,
                 tag_platforms=tag_answer.platforms if tag_answer else None,
                 tag_missing=tag_missing,

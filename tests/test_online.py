@@ -203,3 +203,19 @@ def test_a_missing_path_is_in_the_report_not_all_checks_passed(cli: Cli, write: 
     run = cli("check", "--no-config", "--format", "json", "Dockerfile", "nowhere")
     (error,) = json.loads(run.out)["errors"]
     assert "nowhere" in error["message"]
+
+
+def test_pin013_names_the_platform_of_a_single_platform_image(
+    cli: Cli, write: Write, registry: Any, images: Any
+) -> None:
+    host = registry.host
+    write("Dockerfile", f"FROM {host}/test/app:single-oci@{images['single-oci'].digest}\n")
+    write("pinlint.toml", 'platforms = ["linux/arm64"]\n')
+    run = online(cli)
+    assert run.code == 1, run.out + run.err
+    assert run.lines[0].split(": ", 2)[2] == (
+        f"the pinned {short(images['single-oci'].digest)} is a single-platform image for linux/amd64; "
+        "it does not provide linux/arm64"
+    )
+    write("pinlint.toml", 'platforms = ["linux/amd64"]\n')
+    assert online(cli).code == 0
