@@ -53,18 +53,17 @@ def write_statistics(result: RunResult, out: TextIO, *, color: bool, quiet: bool
 def _summary(result: RunResult, out: TextIO) -> None:
     count = len(result.diagnostics)
     files_word = "file" if result.files_checked == 1 else "files"
-    if not count and not result.errors:
+    if not count and result.errors:  # never "All checks passed!" when something was not checked
+        errors = len(result.errors)
+        out.write(f"No problems found in {result.files_checked} {files_word} checked, ")
+        out.write(f"but {errors} {'thing' if errors == 1 else 'things'} could not be checked (see the errors).\n")
+        return
+    if not count:
         out.write(f"All checks passed! ({result.files_checked} {files_word} checked)\n")
         return
-    if not count:  # never "All checks passed!" when something was not checked
-        out.write(f"No problems found in {result.files_checked} {files_word} checked.\n")
-    else:
-        files = {d.path for d in result.diagnostics}
-        noun = "problem" if count == 1 else "problems"
-        out.write(f"Found {count} {noun} in {len(files)} of {result.files_checked} files checked.\n")
-    if result.errors:
-        errors = len(result.errors)
-        out.write(f"{errors} {'thing' if errors == 1 else 'things'} could not be checked (see the errors).\n")
+    files = {d.path for d in result.diagnostics}
     fixable = sum(d.fixable for d in result.diagnostics)
+    noun = "problem" if count == 1 else "problems"
+    out.write(f"Found {count} {noun} in {len(files)} of {result.files_checked} files checked.\n")
     if fixable:
         out.write(f"[*] {fixable} fixable with `pinlint fix`.\n")
