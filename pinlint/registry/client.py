@@ -257,6 +257,8 @@ class RegistryClient:
                     return None
                 endpoint = state.endpoint
                 url = f"{endpoint.scheme}://{endpoint.host}/v2/{ref.path}/blobs/{config}"
+                if self.transport.host_config(ref.registry_host).mirror:
+                    url += f"?ns={ref.registry_host}"
                 headers = {"Accept-Encoding": "identity", "User-Agent": f"pinlint/{__version__}"}
                 blob = await self._drive(state, self.auth.flow(endpoint, state.auth, ref.path, "GET", url, headers))
         except (ResolveError, Retryable) as exc:
