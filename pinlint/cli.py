@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
 
     lock = commands.add_parser("lock", help="write or refresh the lock file")
     common(lock)
-    lock.add_argument("--platforms", action="append", metavar="OS/ARCH,...", help="also record these platforms")
+    lock.add_argument("--platforms", action="append", metavar="OS/ARCH,...", help="record these platforms")
+    lock.add_argument("--diff", action="store_true", help="print the lock file's diff and write nothing")
 
     resolve = commands.add_parser("resolve", help="print IMAGE@sha256:… for each image (like `crane digest`)")
     resolve.add_argument("images", nargs="+", metavar="IMAGE")
@@ -269,6 +270,7 @@ def _lock(args: argparse.Namespace) -> int:
         platforms=split_codes(args.platforms),
         use_cache=not args.no_cache,
         verbose=args.verbose,
+        diff=args.diff,
     )
     outcome = lock.run(options)
     _print(outcome)

@@ -98,6 +98,13 @@ def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) 
         if key in ("select", "extend-select", "ignore", "exclude", "extend-exclude", "allowed-registries",
                    "denied-tags", "ignore-images", "tag-only-fields", "platforms"):
             kwargs[attr] = _strings(key, value, where)
+            if key == "platforms":
+                from pinlint.platforms import valid_platform
+
+                bad = [p for p in kwargs[attr] if not valid_platform(p)]
+                if bad:
+                    shown = bad[0].encode("unicode_escape").decode("ascii")[:100]
+                    raise ConfigError(f"{where}: 'platforms': '{shown}' is not os/arch[/variant] (e.g. linux/amd64)")
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")

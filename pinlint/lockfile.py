@@ -52,29 +52,98 @@ def _toml_load(path: Path) -> dict[str, Any]:
         raise LockError(f"{path}: {exc}") from None
 
 
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+_PLATFORM = re.compile(r"[a-z0-9_.-]+/[a-z0-9_.-]+(/[a-z0-9_.-]+)?")
+_FIELDS = frozenset({"reference", "digest", "media-type", "resolved-at", "sources", "platforms"})
+
+
+def _string(item: Mapping[str, Any], name: str, *, required: bool = True) -> str:
+    value = item.get(name)
+    if value is None and not required:
+        return ""
+    if value is None:
+        raise ValueError(f"'{name}' is missing")
+    if not isinstance(value, str):
+        raise ValueError(f"'{name}' must be a string, not {_type_name(value)}")
+    return value
+
+
+_TYPE_NAMES = {str: "a string", dict: "a table", list: "an array", bool: "a boolean", int: "an integer"}
+
+
+def _type_name(value: object) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _shown(text: str) -> str:
+    return text.encode("unicode_escape", "replace").decode("ascii")[:200]
+
+
+def _entry(item: object) -> LockEntry:
+    """One `[[image]]` table, validated; ValueError says what is wrong with it."""
+    from pinlint import reference
+
+    if not isinstance(item, dict):
+        raise ValueError(f"must be a table, not {_type_name(item)}")
+    unknown = sorted(set(item) - _FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field '{_shown(unknown[0])}'")
+    key = _string(item, "reference")
+    try:
+        ref = reference.parse(key)
+    except reference.ReferenceError as exc:
+        raise ValueError(f"'reference' is not an image reference ({exc})") from None
+    if ref.digest is not None or ref.canonical_tagged != key:
+        raise ValueError(f"'reference' must be the canonical name:tag ({ref.canonical_tagged})")
+    digest = _string(item, "digest")
+    if not _DIGEST.fullmatch(digest):
+        raise ValueError(f"'digest' is not a digest: '{_shown(digest)}' (sha256: and 64 hex digits)")
+    resolved = item.get("resolved-at")
+    if not isinstance(resolved, dt.datetime):
+        raise ValueError("'resolved-at' must be a date-time (2026-11-29T10:00:00Z)")
+    sources = item.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise ValueError("'sources' must be an array of strings")
+    platforms = item.get("platforms", {})
+    if not isinstance(platforms, dict):
+        raise ValueError(f"'platforms' must be a table, not {_type_name(platforms)}")
+    for name, value in platforms.items():
+        if not _PLATFORM.fullmatch(name):
+            raise ValueError(f"platform '{_shown(name)}' is not os/arch[/variant]")
+        if not isinstance(value, str) or not _DIGEST.fullmatch(value):
+            raise ValueError(f"the digest of platform {name} is not a digest")
+    return LockEntry(
+        reference=key,
+        digest=digest,
+        media_type=_string(item, "media-type", required=False),
+        resolved_at=resolved,
+        sources=tuple(sources),
+        platforms=dict(platforms),
+    )
+
+
 def read(path: Path) -> dict[str, LockEntry]:
+    """The entries of a lock file, validated: any problem is one LockError naming the file, the
+    entry (its number and reference) and what is wrong (the CLI exits 2)."""
     data = _toml_load(path)
     if data.get("version") != VERSION:
         raise LockError(f"{path}: unsupported lock file version {data.get('version')!r}")
+    unknown = sorted(set(data) - {"version", "image"})
+    if unknown:
+        raise LockError(f"{path}: unknown key '{_shown(unknown[0])}'")
     images = data.get("image", [])
     if not isinstance(images, list):
         raise LockError(f"{path}: 'image' must be an array of tables")
     entries: dict[str, LockEntry] = {}
     for number, item in enumerate(images, start=1):
+        named = item.get("reference") if isinstance(item, dict) else None
+        where = f"image #{number}" + (f" ({_shown(named)})" if isinstance(named, str) else "")
         try:
-            resolved = item["resolved-at"]
-            if not isinstance(resolved, dt.datetime):
-                raise TypeError
-            entry = LockEntry(
-                reference=str(item["reference"]),
-                digest=str(item["digest"]),
-                media_type=str(item.get("media-type", "")),
-                resolved_at=resolved,
-                sources=tuple(str(s) for s in item.get("sources", [])),
-                platforms={str(k): str(v) for k, v in dict(item.get("platforms", {})).items()},
-            )
-        except (KeyError, TypeError, ValueError):
-            raise LockError(f"{path}: image #{number} is missing a field or has a wrong type") from None
+            entry = _entry(item)
+        except ValueError as exc:
+            raise LockError(f"{path}: {where}: {exc}") from None
+        if entry.reference in entries:
+            raise LockError(f"{path}: {where}: a second entry for {entry.reference}")
         entries[entry.reference] = entry
     return entries
 
@@ -115,6 +184,23 @@ def write(path: Path, entries: Mapping[str, LockEntry]) -> bool:
     except OSError as exc:
         raise LockError(f"cannot write {path}: {exc.strerror or exc}") from None
     return True
+
+
+def diff(path: Path, display: str, entries: Mapping[str, LockEntry]) -> str:
+    """The unified diff from the lock file on disk (none: empty) to `entries`; "" when equal."""
+    import difflib
+
+    try:
+        old = path.read_text(encoding="utf-8")
+    except OSError:
+        old = ""
+    new = render(entries)
+    if old == new:
+        return ""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{display}", f"b/{display}"
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def now() -> dt.datetime:

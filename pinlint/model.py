@@ -282,10 +282,15 @@ class FileFacts:
 
 
 class RunResult:
-    """A run's diagnostics and how many files it checked (what the reporters print)."""
+    """A run's diagnostics, how many files it checked and what it could not check (`errors`:
+    one line each, a path that is missing or a reference no registry answered for), which
+    every report format carries."""
 
-    __slots__ = ("diagnostics", "files_checked")
+    __slots__ = ("diagnostics", "errors", "files_checked")
 
-    def __init__(self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0) -> None:
+    def __init__(
+        self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0, errors: list[str] | None = None
+    ) -> None:
         self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
         self.files_checked = files_checked
+        self.errors: list[str] = errors if errors is not None else []

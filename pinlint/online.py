@@ -46,7 +46,8 @@ def check_online(collected: Collected, selection: engine.Selection, resolve: Res
     tags = {str(t): t for _, r in pinned if r.tag for t in [ImageRef(r.domain, r.path, r.tag, None)]}
     digests = {str(d): d for _, r in pinned for d in [ImageRef(r.domain, r.path, None, r.digest)]}
     tag_answers, tag_errors = resolve(list(tags.values()), True)
-    digest_answers, digest_errors = resolve(list(digests.values()), bool(config.platforms))
+    wanted = bool(config.platforms)
+    digest_answers, digest_errors = resolve(list(digests.values()), wanted, own_platform=wanted)
     views: dict[str, list[RegistryView]] = {}
     reported: set[str] = set()
     for use, ref in pinned:
@@ -79,6 +80,7 @@ def check_online(collected: Collected, selection: engine.Selection, resolve: Res
                 pinned_exists=pinned_answer is not None,
                 pinned_media_type=pinned_answer.media_type if pinned_answer else None,
                 pinned_platforms=pinned_answer.platforms if pinned_answer else None,
+                pinned_platform=pinned_answer.platform if pinned_answer else None,
                 tag_digest=tag_answer.digest if tag_answer else None,
                 tag_platforms=tag_answer.platforms if tag_answer else None,
                 tag_missing=tag_missing,

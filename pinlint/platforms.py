@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from pinlint.errors import UsageError
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)?")
 
 _ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "i386": "386", "armhf": "arm"}
 
@@ -32,3 +37,19 @@ def platform_key_text(platform: str) -> str:
     return platform_key(
         {"os": parts[0], "architecture": parts[1] if len(parts) > 1 else "", "variant": "/".join(parts[2:])}
     )
+
+
+def valid_platform(text: str) -> bool:
+    """Whether `text` is `os/arch[/variant]` (lower case, as OCI writes them: `linux/arm64/v8`)."""
+    return bool(_NAME.fullmatch(text))
+
+
+def validate_platforms(names: Iterable[str], where: str) -> list[str]:
+    """The names, each checked; UsageError (exit 2) naming the first bad one and `where` it came from."""
+    checked = []
+    for name in names:
+        if not valid_platform(name):
+            shown = name.encode("unicode_escape", "replace").decode("ascii")[:100]
+            raise UsageError(f"{where}: '{shown}' is not a platform (os/arch[/variant], e.g. linux/amd64)")
+        checked.append(name)
+    return checked

@@ -99,6 +99,7 @@ def _from_cache(
     *,
     read_cache: bool,
     want_platforms: bool,
+    own_platform: bool = False,
     report: ResolveReport,
     progress: _Progress,
 ) -> list[list[ImageRef]]:
@@ -107,7 +108,7 @@ def _from_cache(
     now = time.time()
     for group in groups:
         ref = group[0]
-        readable = cache is not None and read_cache and ref.digest is None and not want_platforms
+        readable = cache is not None and read_cache and ref.digest is None and not want_platforms and not own_platform
         cached = cache.get(_cache_key(ref)) if cache is not None and readable else None
         if cached is not None:
             for each in group:
@@ -127,6 +128,7 @@ async def _fetch(
     *,
     cache: DigestCache | None,
     want_platforms: bool,
+    own_platform: bool,
     env: Mapping[str, str] | None,
     log: Log,
     progress: _Progress,
@@ -145,7 +147,7 @@ async def _fetch(
     async def one(group: list[ImageRef]) -> None:
         ref = group[0]
         try:
-            manifest = await client.manifest(ref, want_platforms=want_platforms)
+            manifest = await client.manifest(ref, want_platforms=want_platforms, own_platform=own_platform)
         except HostDown as exc:
             report.unanswered[exc.host] = mask(exc.reason)
             for each in group:
@@ -182,12 +184,15 @@ def resolve_digests(
     use_cache: bool = True,
     read_cache: bool = True,
     want_platforms: bool = False,
+    own_platform: bool = False,
     env: Mapping[str, str] | None = None,
     log: Log | None = None,
     progress: TextIO | None = None,
 ) -> ResolveReport:
     """Resolve each distinct reference once; the report is keyed by `str(ref)` of every reference given.
-    `read_cache=False` asks the registry even for fresh cached answers (and still records them)."""
+    `read_cache=False` asks the registry even for fresh cached answers (and still records them).
+    `want_platforms`: the children of indexes; with `own_platform` also the platform of
+    single-platform images (from their config blobs)."""
     groups: dict[str, list[ImageRef]] = {}
     seen: set[str] = set()
     for ref in refs:
@@ -204,6 +209,7 @@ def resolve_digests(
             cache,
             read_cache=read_cache,
             want_platforms=want_platforms,
+            own_platform=own_platform,
             report=report,
             progress=bar,
         )
@@ -216,6 +222,7 @@ def resolve_digests(
                     config,
                     cache=cache,
                     want_platforms=want_platforms,
+                    own_platform=own_platform,
                     env=env,
                     log=log or (lambda level, message: None),
                     progress=bar,

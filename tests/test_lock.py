@@ -117,14 +117,17 @@ def test_running_lock_twice_yields_identical_bytes(
         assert run.code == 0, run.err
         assert run.err == "pinlint.lock: 3 images, unchanged.\n"
         assert (project / "pinlint.lock").read_bytes() == first
-    # without --platforms the platform tables go, the times stay
+    # without --platforms the recorded platforms stay (no request needed); `--platforms=` drops
+    # them, and the times stay
     assert cli("lock", "--no-config").code == 0
+    assert (project / "pinlint.lock").read_bytes() == first
+    assert cli("lock", "--no-config", "--platforms=").code == 0
     text = (project / "pinlint.lock").read_text()
     assert text.count("resolved-at = 2026-11-29T10:00:00Z\n") == 3
     assert "[image.platforms]" not in text
 
 
-def test_resolved_at_changes_only_for_a_moved_tag(
+def test_lock_never_moves_a_locked_digest_and_update_does(
     cli: Cli, write: Write, project: Path, registry: Any, images: Any, clock: Callable[[dt.datetime], None]
 ) -> None:
     from registry import ImagePusher
@@ -134,14 +137,22 @@ def test_resolved_at_changes_only_for_a_moved_tag(
         before = pusher.push_image("test/lock-moving", "v1", "multi-oci", seed="lock-before").digest
         write("Dockerfile", f"FROM {host}/test/lock-moving:v1\nFROM {host}/test/app:single-oci\n")
         assert cli("lock", "--no-config").code == 0
+        locked = (project / "pinlint.lock").read_bytes()
         after = pusher.push_image("test/lock-moving", "v1", "multi-oci", seed="lock-after").digest
+    assert before != after
     clock(T2)
+    registry.clear_requests()
     run = cli("lock", "--no-config", "--no-cache")
     assert run.code == 0, run.err
+    assert run.err == "pinlint.lock: 2 images, unchanged.\n"
+    assert (project / "pinlint.lock").read_bytes() == locked
+    assert registry.requests == []  # what is locked is not asked about
+    run = cli("update", "--no-config")
+    assert run.code == 0, run.err
+    assert f"pinlint.lock: {host}/test/lock-moving:v1: {before} → {after}\n" in run.err
     entries = lockfile.read(project / "pinlint.lock")
     moved = entries[f"{host}/test/lock-moving:v1"]
     assert (moved.digest, moved.resolved_at) == (after, T2)
-    assert before != after
     same = entries[f"{host}/test/app:single-oci"]
     assert (same.digest, same.resolved_at) == (images["single-oci"].digest, T1)
 
@@ -177,24 +188,51 @@ def test_platforms_from_the_configuration(
     assert dict(image.platforms) == {"linux/arm64": images["multi-oci"].platforms["linux/arm64/v8"]}
 
 
-def test_a_missing_platform_is_an_error_naming_it(
+def test_a_missing_platform_is_a_warning_and_a_single_image_records_its_own(
     cli: Cli, write: Write, project: Path, registry: Any, images: Any, clock: Any
 ) -> None:
     host = registry.host
     write("Dockerfile", f"FROM {host}/test/app:multi-oci\nFROM {host}/test/app:single-oci\n")
     run = cli("lock", "--no-config", "--platforms", "linux/amd64,linux/s390x")
-    assert run.code == 3
+    assert run.code == 0, run.err
     assert run.err.splitlines() == [
-        f"pinlint: error: {host}/test/app:multi-oci: platform linux/s390x is missing from the index "
-        "(it has linux/amd64, linux/arm64)",
-        f"pinlint: error: {host}/test/app:single-oci: a single-platform image, not an index; "
-        "cannot record linux/amd64, linux/s390x",
+        f"warning: {host}/test/app:multi-oci: the index has no linux/s390x (it has linux/amd64, linux/arm64)",
+        f"warning: {host}/test/app:single-oci: the single-platform image has no linux/s390x (it has linux/amd64)",
         "pinlint.lock: 2 images, written.",
     ]
     entries = lockfile.read(project / "pinlint.lock")
     assert dict(entries[f"{host}/test/app:multi-oci"].platforms) == {
         "linux/amd64": images["multi-oci"].platforms["linux/amd64"]
     }
+    # the platform of a single-platform image is read from its config blob
+    assert dict(entries[f"{host}/test/app:single-oci"].platforms) == {"linux/amd64": images["single-oci"].digest}
+    # a second run asks nothing more: the platforms are recorded and s390x stays missing
+    registry.clear_requests()
+    again = cli("lock", "--no-config", "--platforms", "linux/amd64")
+    assert again.code == 0, again.err
+    assert again.err == "pinlint.lock: 2 images, unchanged.\n"
+    assert registry.requests == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "config", "bad"),
+    [
+        (("--platforms", "amd64"), "", "--platforms: 'amd64'"),
+        (("--platforms", "linux/amd64,Linux/ARM64"), "", "--platforms: 'Linux/ARM64'"),
+        ((), 'platforms = ["linux/amd64", "linux//arm64"]\n', "'platforms': 'linux//arm64'"),
+        ((), 'platforms = ["linux/arm/v7/x"]\n', "'platforms': 'linux/arm/v7/x'"),
+    ],
+    ids=["no-os", "upper-case", "empty-part", "four-parts"],
+)
+def test_a_bad_platform_name_is_exit_2_naming_it(
+    cli: Cli, write: Write, project: Path, argv: tuple[str, ...], config: str, bad: str
+) -> None:
+    write("Dockerfile", "FROM alpine:3.20\n")
+    write("pinlint.toml", config)
+    run = cli("lock", *argv)
+    assert run.code == 2
+    assert run.err.count("\n") == 1 and run.err.startswith("pinlint: error: ") and bad in run.err
+    assert not (project / "pinlint.lock").exists()
 
 
 def test_composed_references_are_locked_by_their_expanded_value(
@@ -275,12 +313,15 @@ def test_an_unresolvable_reference_keeps_its_old_entry_and_exits_3(
     host = registry.host
     old = entry(f"{host}/test/app:gone", "sha256:" + "2" * 64, OCI_INDEX, "2026-01-01T00:00:00Z", ["Dockerfile"])
     write("pinlint.lock", "version = 1\n" + old)
-    write("Dockerfile", f"FROM {host}/test/app:gone\nFROM {host}/test/app:single-oci\n")
-    run = cli("lock", "--no-config")
+    write("Dockerfile", f"FROM {host}/test/app:gone\nFROM {host}/test/app:single-oci\nFROM {host}/test/app:new-gone\n")
+    # adding a platform asks about the locked digest, which is gone; the new tag does not exist
+    run = cli("lock", "--no-config", "--platforms", "linux/amd64")
     assert run.code == 3
-    assert run.err.startswith(f"pinlint: error: {host}/test/app:gone: not found")
+    assert run.err.startswith(f"pinlint: error: {host}/test/app:gone: not found"), run.err
+    assert f"pinlint: error: {host}/test/app:new-gone: not found" in run.err
     entries = lockfile.read(project / "pinlint.lock")
     assert entries[f"{host}/test/app:gone"].digest == "sha256:" + "2" * 64
+    assert f"{host}/test/app:new-gone" not in entries
     assert entries[f"{host}/test/app:single-oci"].digest == images["single-oci"].digest
 
 
@@ -356,9 +397,14 @@ def test_fix_from_lock_opens_no_socket(
 
     # the guard works: resolving from the registry under it fails (at once: no retries)
     write("pinlint.toml", "[registry]\nretries = 0\n")
-    guarded = _run_without_network(project, isolated, "fix", "--no-cache", "--diff")
+    guarded = _run_without_network(project, isolated, "resolve", "--no-cache", f"{host}/test/app:single-oci")
     assert guarded.returncode == 3, guarded.stdout + guarded.stderr
     assert "NETWORK: socket." in guarded.stderr
+    # a plain `fix` pins what is locked to the locked digest: no socket either
+    plain = _run_without_network(project, isolated, "fix", "--no-cache", "--diff")
+    assert plain.returncode == 1, plain.stdout + plain.stderr
+    assert "NETWORK" not in plain.stderr
+    assert "Would pin 3 references in 2 files." in plain.stderr
 
     registry.clear_requests()
     run = _run_without_network(project, isolated, "fix", "--from-lock")
@@ -406,14 +452,49 @@ def test_fix_from_lock_without_a_lock_file_is_a_usage_error(cli: Cli, write: Wri
     assert run.err.startswith("pinlint: error: --from-lock: no lock file at ")
 
 
+A = "docker.io/library/alpine:3.20"
+
+
+def _lock(
+    reference: str = f'"{A}"',
+    digest: str = '"sha256:' + "a" * 64 + '"',
+    resolved: str = "2026-11-29T10:00:00Z",
+    sources: str = '["Dockerfile"]',
+    extra: str = "",
+) -> str:
+    return (
+        f"version = 1\n[[image]]\nreference = {reference}\ndigest = {digest}\nmedia-type = \"{OCI_INDEX}\"\n"
+        f"resolved-at = {resolved}\nsources = {sources}\n{extra}"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
         ("version = 1\n[[image]\n", "invalid TOML: Expected ']]'"),
         ("version = 2\n", "unsupported lock file version 2"),
-        ('version = 1\n[[image]]\nreference = "x"\n', "image #1 is missing a field or has a wrong type"),
+        ('version = 1\n[[image]]\nreference = "x"\n', "image #1 (x): 'reference' must be the canonical name:tag"),
+        (f'version = 1\n[[image]]\nreference = "{A}"\n', f"image #1 ({A}): 'digest' is missing"),
+        (_lock(digest='"sha256:abc"'), f"image #1 ({A}): 'digest' is not a digest: 'sha256:abc'"),
+        (_lock(digest='"SHA256:' + "a" * 64 + '"'), f"image #1 ({A}): 'digest' is not a digest"),
+        (_lock(digest="42"), f"image #1 ({A}): 'digest' must be a string, not an integer"),
+        (_lock(resolved='"yesterday"'), f"image #1 ({A}): 'resolved-at' must be a date-time"),
+        (_lock(sources='"Dockerfile"'), f"image #1 ({A}): 'sources' must be an array of strings"),
+        (_lock(sources="[1]"), f"image #1 ({A}): 'sources' must be an array of strings"),
+        (_lock(extra='platforms = "linux/amd64"\n'), f"image #1 ({A}): 'platforms' must be a table, not a string"),
+        (_lock(extra='[image.platforms]\n"amd64" = "sha256:' + "b" * 64 + '"\n'), "platform 'amd64' is not"),
+        (_lock(extra='[image.platforms]\n"linux/amd64" = "x"\n'), "the digest of platform linux/amd64 is not"),
+        (_lock(extra='colour = "red"\n'), f"image #1 ({A}): unknown field 'colour'"),
+        (_lock() + _lock().removeprefix("version = 1\n"), f"image #2 ({A}): a second entry for {A}"),
+        ("version = 1\nimage = [1]\n", "image #1: must be a table, not an integer"),
+        ("version = 1\nimages = []\n", "unknown key 'images'"),
+        (_lock(reference='"docker.io/library/alpine:3.20@sha256:' + "a" * 64 + '"'), "must be the canonical name:tag"),
     ],
-    ids=["not-toml", "other-version", "incomplete-entry"],
+    ids=[
+        "not-toml", "other-version", "incomplete-entry", "no-digest", "short-digest", "upper-case-digest",
+        "digest-type", "resolved-at-type", "sources-type", "source-type", "platforms-type", "platform-name",
+        "platform-digest", "unknown-field", "duplicate", "entry-type", "unknown-key", "reference-with-digest",
+    ],
 )
 def test_a_broken_lock_file_is_one_line_naming_it_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], content: str, reason: str

@@ -151,3 +151,71 @@ def test_each_pinned_reference_is_asked_about_once(cli: Cli, write: Write, regis
     assert online(cli, "--no-config").code == 0
     assert registry.count(path=r"^/v2/test/app/manifests/single-oci$") == 1
     assert registry.count(path=rf"^/v2/test/app/manifests/{images['single-oci'].digest}$") == 1
+
+
+def _dead_host() -> str:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: connections are refused at once
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab"])
+def test_what_a_registry_could_not_answer_is_in_every_format(cli: Cli, write: Write, fmt: str) -> None:
+    import json
+
+    host = _dead_host()
+    write("pinlint.toml", "[registry]\nretries = 0\n")
+    write("Dockerfile", f"FROM {host}/test/app:v1@sha256:{'a' * 64}\n")
+    run = online(cli, "--format", fmt, "missing/Dockerfile")
+    assert run.code == 2, run.out + run.err  # the missing path wins over the registry's exit 3
+    assert "pinlint: error: " in run.err
+    run = online(cli, "--format", fmt)
+    assert run.code == 3, run.out + run.err
+    assert "All checks passed" not in (run.out if fmt != "sarif" else "")  # SARIF's rule help may quote it
+    if fmt == "text":
+        assert run.out.startswith("No problems found in 1 file checked, but "), run.out
+        assert run.out.endswith(" could not be checked (see the errors).\n"), run.out
+    elif fmt == "json":
+        errors = json.loads(run.out)["errors"]
+        assert errors and all(host in e["message"] for e in errors)
+    elif fmt == "sarif":
+        (invocation,) = json.loads(run.out)["runs"][0]["invocations"]
+        assert invocation["executionSuccessful"] is False
+        notes = invocation["toolExecutionNotifications"]
+        assert notes and all(n["level"] == "error" and host in n["message"]["text"] for n in notes)
+    elif fmt == "github":
+        assert run.out.startswith("::error title=pinlint::pinlint: error: ") and host in run.out
+    else:
+        issues = json.loads(run.out)
+        assert issues and all(i["check_name"] == "pinlint-error" and host in i["description"] for i in issues)
+
+
+def test_a_missing_path_is_in_the_report_not_all_checks_passed(cli: Cli, write: Write) -> None:
+    import json
+
+    write("Dockerfile", "FROM alpine:3.20@sha256:" + "a" * 64 + "\n")
+    run = cli("check", "--no-config", "Dockerfile", "nowhere")
+    assert run.code == 2
+    assert "All checks passed" not in run.out
+    assert run.out == "No problems found in 1 file checked, but 1 thing could not be checked (see the errors).\n"
+    run = cli("check", "--no-config", "--format", "json", "Dockerfile", "nowhere")
+    (error,) = json.loads(run.out)["errors"]
+    assert "nowhere" in error["message"]
+
+
+def test_pin013_names_the_platform_of_a_single_platform_image(
+    cli: Cli, write: Write, registry: Any, images: Any
+) -> None:
+    host = registry.host
+    write("Dockerfile", f"FROM {host}/test/app:single-oci@{images['single-oci'].digest}\n")
+    write("pinlint.toml", 'platforms = ["linux/arm64"]\n')
+    run = online(cli)
+    assert run.code == 1, run.out + run.err
+    assert run.lines[0].split(": ", 2)[2] == (
+        f"the pinned {short(images['single-oci'].digest)} is a single-platform image for linux/amd64; "
+        "it does not provide linux/arm64"
+    )
+    write("pinlint.toml", 'platforms = ["linux/amd64"]\n')
+    assert online(cli).code == 0

@@ -332,3 +332,59 @@ def test_pre_commit_hook_is_skipped_without_container_files(project_repo: Path, 
     assert run.returncode == 1, run.stdout + run.stderr
     assert "pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest" in run.stdout
     assert "notes.yaml" not in run.stdout
+
+
+def _locked(*references: str) -> str:
+    from pinlint.reference import parse
+
+    entries = "".join(
+        f'\n[[image]]\nreference = "{parse(ref).canonical_tagged}"\ndigest = "{DIGEST}"\nmedia-type = ""\n'
+        f'resolved-at = 2026-11-29T10:00:00Z\nsources = ["app/Dockerfile"]\n'
+        for ref in references
+    )
+    return "version = 1\n" + entries
+
+
+@needs_git
+def test_a_staged_dockerfile_alone_gets_its_compose_build_args_and_the_project_lock(
+    project_repo: Path, pre_commit_env: dict[str, str]
+) -> None:
+    """Issue 11: the hook checks only the staged Dockerfile, yet sees what `check .` sees: the
+    Compose file that builds it overrides its ARG, and the lock at the root records that variant."""
+    (project_repo / "app").mkdir()
+    dockerfile = project_repo / "app" / "Dockerfile"
+    dockerfile.write_text("ARG TAG=3.20\nFROM alpine:${TAG}\n", encoding="utf-8")
+    (project_repo / "compose.yaml").write_text(
+        "services:\n  app:\n    build:\n      context: app\n      args:\n        TAG: '3.21'\n", encoding="utf-8"
+    )
+    (project_repo / "pinlint.lock").write_text(_locked("alpine:3.21"), encoding="utf-8")
+    _git(project_repo, pre_commit_env, "add", "-A")
+    _git(project_repo, pre_commit_env, "commit", "-q", "--no-verify", "-m", "a locked project")
+
+    def staged_run() -> subprocess.CompletedProcess[str]:
+        _git(project_repo, pre_commit_env, "add", "app/Dockerfile")  # only the Dockerfile is staged
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--color", "never", "--verbose"],
+            cwd=project_repo,
+            env=pre_commit_env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+
+    dockerfile.write_text("ARG TAG=3.20\nFROM alpine:${TAG}\nRUN true\n", encoding="utf-8")
+    started = time.monotonic()
+    passing = staged_run()
+    _show("the staged Dockerfile alone", passing, time.monotonic() - started)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert re.search(r"^pinlint\.+Passed$", passing.stdout, re.MULTILINE), passing.stdout
+    assert "All checks passed! (1 file checked)" in passing.stdout
+    assert "3.20" not in passing.stdout  # the default variant is never built, so never reported
+
+    # the hook did check it: a reference the lock does not record fails, the locked one does not
+    dockerfile.write_text("ARG TAG=3.20\nFROM alpine:${TAG}\nFROM busybox:1.36\n", encoding="utf-8")
+    failing = staged_run()
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "app/Dockerfile:3:6: PIN008 Image 'busybox:1.36' is not in pinlint.lock" in failing.stdout
+    assert "alpine" not in failing.stdout

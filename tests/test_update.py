@@ -81,7 +81,7 @@ def test_update_replaces_only_the_digest_of_a_moved_tag(
     new = moving.push("two").digest
     run = cli("update", "--no-config")
     assert run.code == 0, run.out + run.err
-    assert run.err == "Updated 8 references in 2 files.\n"
+    assert run.err == f"Updated 8 references in 2 files.\n{moving.ref}: {old} → {new}\n"  # what moved, once
     assert path.read_bytes() == dockerfile.format(ref=moving.ref, d=new, unchanged=unchanged).encode()
     assert (project / "compose.yaml").read_text() == compose.format(ref=moving.ref, d=new)
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
@@ -108,7 +108,7 @@ def test_update_rewrites_a_cache_from_ref_field_like_a_plain_cache_from_entry(
     new = moving.push("two").digest
     run = cli("update", "--no-config")
     assert run.code == 0, run.out + run.err
-    assert run.err == "Updated 2 references in 1 file.\n"
+    assert run.err == f"Updated 2 references in 1 file.\n{moving.ref}: {old} → {new}\n"
     assert (project / "compose.yaml").read_text() == compose.format(ref=moving.ref, d=new)
 
 
@@ -135,22 +135,22 @@ def test_update_diff_writes_nothing(cli: Cli, write: Write, moving: Moving) -> N
     assert run.out == (
         f"--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1 +1 @@\n-FROM {moving.ref}@{old}\n+FROM {moving.ref}@{new}\n"
     )
-    assert run.err == "Would update 1 reference in 1 file.\n"
+    assert run.err == f"Would update 1 reference in 1 file.\n{moving.ref}: {old} → {new}\n"
     assert path.read_text() == f"FROM {moving.ref}@{old}\n"
 
 
 def test_update_asks_only_about_pinned_references_and_past_the_cache(
     cli: Cli, write: Write, moving: Moving, registry: Any
 ) -> None:
-    moving.push("one")
+    old = moving.push("one").digest
     write("Dockerfile", f"FROM {moving.ref}\n")
     assert cli("fix", "--no-config").code == 0  # puts the tag's digest in the cache
-    moving.push("two")
+    new = moving.push("two").digest
     registry.clear_requests()
     write("other/Dockerfile", f"FROM {registry.host}/test/app:multi-oci\n")
     run = cli("update", "--no-config")
     assert run.code == 0, run.err
-    assert run.err == "Updated 1 reference in 1 file.\n"
+    assert run.err == f"Updated 1 reference in 1 file.\n{moving.ref}: {old} → {new}\n"
     paths = {path for _, path in registry.requests}
     assert f"/v2/{moving.repo}/manifests/v1" in paths
     assert not any("/test/app/" in path for path in paths)  # not pinned: not update's business
@@ -183,7 +183,7 @@ def test_update_reports_a_tag_that_is_gone_and_exits_3(
 def test_update_rewrites_the_lock_entry_of_a_moved_tag(
     cli: Cli, write: Write, project: Path, moving: Moving, registry: Any, images: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    moving.push("one")
+    old = moving.push("one").digest
     write("Dockerfile", f"FROM {moving.ref}\nFROM {registry.host}/test/app:single-oci\n")
     assert cli("fix", "--no-config").code == 0
     assert cli("lock", "--no-config").code == 0
@@ -191,7 +191,8 @@ def test_update_rewrites_the_lock_entry_of_a_moved_tag(
     monkeypatch.setattr(lockfile, "now", lambda: T2)
     run = cli("update", "--no-config")
     assert run.code == 0, run.err
-    assert run.err == "Updated 1 reference in 1 file.\nUpdated pinlint.lock.\n"
+    moved = f"{moving.ref}: {old} → {new.digest}"
+    assert run.err == f"Updated 1 reference in 1 file.\n{moved}\npinlint.lock: {moved}\nUpdated pinlint.lock.\n"
     entries = lockfile.read(project / "pinlint.lock")
     moved = entries[moving.ref]
     assert (moved.digest, moved.media_type, moved.resolved_at) == (new.digest, OCI_INDEX, T2)

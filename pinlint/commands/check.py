@@ -39,6 +39,7 @@ def run(options: CheckOptions) -> Outcome:
         registry_failed = bool(online.errors)
         result.diagnostics.extend(online.diagnostics)
         result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
+    result.errors = list(errors)
     return Outcome(
         findings=common.at_or_above(result.diagnostics, common.fail_level(options.fail_level, config)),
         registry_failed=registry_failed,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pinlint import config as config_mod
 from pinlint import discover, engine, runner
@@ -28,8 +28,15 @@ if TYPE_CHECKING:
     from pinlint.registry.manifest import Manifest
     from pinlint.resolve import ResolveReport
 
-# (refs, want_platforms) -> (str(ref) → Manifest, str(ref) → reason)
-Resolver = Callable[[list[ImageRef], bool], tuple[Mapping[str, "Manifest"], Mapping[str, str]]]
+
+
+class Resolver(Protocol):
+    """(refs, want_platforms, own_platform=…) → (str(ref) → Manifest, str(ref) → reason).
+    `want_platforms`: an index's children; `own_platform`: a single image's own platform."""
+
+    def __call__(
+        self, refs: list[ImageRef], want_platforms: bool, *, own_platform: bool = False
+    ) -> tuple[Mapping[str, Manifest], Mapping[str, str]]: ...
 
 
 class Collected:
@@ -61,8 +68,23 @@ def split_codes(values: Sequence[str] | None) -> list[str] | None:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
+def project_root(config: Config) -> Path:
+    """The directory the lock belongs to: the configuration file's, else the repository root
+    (the nearest directory above the configuration root holding `.git`), else the configuration root."""
+    if config.path is not None:
+        return config.root
+    directory = config.root
+    while True:
+        if (directory / ".git").exists():
+            return directory
+        if directory.parent == directory:
+            return config.root
+        directory = directory.parent
+
+
 def lock_path(config: Config) -> Path:
-    return config.root / config.lock_file
+    """The project's lock file, whatever the working directory."""
+    return project_root(config) / config.lock_file
 
 
 def load_lock(config: Config) -> dict[str, lockfile.LockEntry] | None:
@@ -148,28 +170,45 @@ def resolve(
     use_cache: bool,
     verbose: int,
     want_platforms: bool = False,
+    own_platform: bool = False,
     fresh: bool = False,
 ) -> ResolveReport:
-    """Resolve through the cache; `fresh` asks the registry anyway (update, lock, --online: is the
-    tag still there?). Progress and -v logging go to stderr while it runs."""
+    """Resolve through the cache (answers younger than `cache-ttl`, 5 minutes by default); `fresh`
+    asks the registry anyway (update, lock, --online: is the tag still there?). Progress and -v
+    logging go to stderr while it runs; with -v, how many answers came from the cache and how
+    old the oldest was."""
     from pinlint.resolve import resolve_digests, stderr_log
 
-    return resolve_digests(
+    report = resolve_digests(
         refs,
         config,
         use_cache=use_cache,
         read_cache=not fresh,
         want_platforms=want_platforms,
+        own_platform=own_platform,
         log=stderr_log(verbose),
         progress=sys.stderr,
     )
+    if verbose and refs:  # every resolving command says where its answers came from
+        print(f"pinlint: {report.requests} registry requests, {report.cache_summary()}", file=sys.stderr)
+    return report
 
 
 def resolver(config: Config, *, use_cache: bool, verbose: int) -> Resolver:
     """`resolve` with fresh answers, as the function `online.check_online` and `lock.build_lock` call."""
 
-    def ask(refs: list[ImageRef], want_platforms: bool) -> tuple[Mapping[str, Manifest], Mapping[str, str]]:
-        report = resolve(config, refs, use_cache=use_cache, verbose=verbose, want_platforms=want_platforms, fresh=True)
+    def ask(
+        refs: list[ImageRef], want_platforms: bool, *, own_platform: bool = False
+    ) -> tuple[Mapping[str, Manifest], Mapping[str, str]]:
+        report = resolve(
+            config,
+            refs,
+            use_cache=use_cache,
+            verbose=verbose,
+            want_platforms=want_platforms,
+            own_platform=own_platform,
+            fresh=True,
+        )
         return report.manifests, report.errors
 
     return ask

@@ -1,54 +1,110 @@
 """`pinlint lock`: write or refresh the lock file, resolving every tagged reference of the run.
 
-The lock belongs to the project root; entries of files not in this run are kept, a locked
-digest never moves here (only `update` moves it), recorded platforms are kept.
+The lock belongs to the project root (`common.lock_path`), like Cargo's:
+
+- a locked digest never moves here (only `update` moves it); a reference not yet locked is
+  resolved and added;
+- a run over some files (paths, or from a subdirectory) adds and refreshes the entries of those
+  files and keeps every other entry; only a whole-project run removes the entries whose
+  reference it no longer finds;
+- recorded platforms are kept; the platforms asked for (`--platforms` or the configuration) are
+  added. A single-platform image records its own platform (read from its config blob); a
+  platform an index lacks is a warning, the reference's PIN013 online, not a registry failure.
+
+`build_lock` is shared with `fix`, which records the references it pins the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection, image_ignored
-from pinlint.platforms import platform_key_text
+from pinlint.platforms import platform_key_text, validate_platforms
 from pinlint.reference import ImageRef
 
 if TYPE_CHECKING:
     from pinlint import lockfile
+    from pinlint.registry.manifest import Manifest
 
 
 class LockOptions(NamedTuple):
     paths: Sequence[str] = ()
     config_file: str | None = None
     use_config: bool = True
-    platforms: Sequence[str] | None = None  # None: the configuration's
+    platforms: Sequence[str] | None = None  # None: the recorded ones and the configuration's
     use_cache: bool = True
     verbose: int = 0
+    diff: bool = False
 
 
 class LockOutcome:
-    """The lock entries a `lock` run arrived at, and one line per reference it could not lock."""
+    """The lock entries a run arrived at; one line per reference it could not lock (`errors`,
+    exit 3) and per thing worth knowing that is not a failure (`warnings`)."""
 
-    __slots__ = ("entries", "errors")
+    __slots__ = ("entries", "errors", "warnings")
 
     def __init__(self, entries: dict[str, lockfile.LockEntry]) -> None:
         self.entries = entries
         self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+
+def _tag_ref(ref: ImageRef) -> ImageRef:
+    return ImageRef(ref.domain, ref.path, ref.tag or "latest", None)
+
+
+def _platforms_of(
+    key: str, answer: Manifest, wanted: Iterable[str], digest: str, warnings: list[str]
+) -> dict[str, str]:
+    """The platform table for the wanted platforms: an index's children, or a single image's own."""
+    wanted = list(wanted)
+    if not wanted:
+        return {}
+    if answer.is_index:
+        available = dict(answer.platforms or {})
+    elif answer.platform:
+        available = {answer.platform: digest}
+    else:
+        warnings.append(f"{key}: a single-platform image whose platform could not be read; none recorded")
+        return {}
+    found: dict[str, str] = {}
+    missing = []
+    for platform in wanted:
+        child = available.get(platform_key_text(platform))
+        if child is None:
+            missing.append(platform)
+        else:
+            found[platform] = child
+    if not answer.is_index and answer.platform and answer.platform not in {platform_key_text(p) for p in wanted}:
+        found[answer.platform] = digest  # what it is, rather than nothing
+    if missing:
+        what = "index" if answer.is_index else "single-platform image"
+        have = ", ".join(sorted(available)) or "none"
+        warnings.append(f"{key}: the {what} has no {', '.join(missing)} (it has {have})")
+    return found
 
 
 def build_lock(
     collected: common.Collected,
-    platforms: list[str],
+    platforms: Sequence[str],
     resolve: common.Resolver,
+    *,
+    whole: bool,
+    replace_platforms: bool = False,
 ) -> LockOutcome:
-    """Lock entries for every tagged reference of the run; `resolve(refs, want_platforms)`
-    returns (str(ref) → Manifest, str(ref) → reason)."""
+    """The lock after a run over `collected`'s files. `platforms`: wanted for the entries of the
+    run (added to the recorded ones, or instead of them with `replace_platforms`); `whole`: the
+    run covered the project, so entries it did not find are removed. `resolve(refs,
+    want_platforms)` returns (str(ref) → Manifest, str(ref) → reason)."""
     from pinlint import lockfile
 
     config = collected.config
     base = common.lock_path(config).parent
-    existing = collected.lock or {}
+    existing = dict(collected.lock or {})
+    run_files = {common.relative_source(record.path, base) for record in collected.outcome.sources.values()}
     sources: dict[str, set[str]] = {}
     inline: dict[str, set[str]] = {}
     refs: dict[str, ImageRef] = {}
@@ -60,73 +116,122 @@ def build_lock(
         key = ref.canonical_tagged
         record = collected.outcome.sources.get(use.path)
         sources.setdefault(key, set()).add(common.relative_source(record.path, base) if record else use.path)
-        refs.setdefault(key, ImageRef(ref.domain, ref.path, ref.tag or "latest", None))
+        refs.setdefault(key, _tag_ref(ref))
         if ref.digest is not None:
             inline.setdefault(key, set()).add(ref.digest)
     outcome = LockOutcome({})
+    for key, entry in existing.items():  # every other entry is kept (minus the files that dropped it)
+        if key in refs:
+            continue
+        if whole:
+            continue
+        kept = tuple(s for s in entry.sources if s not in run_files)
+        outcome.entries[key] = entry._replace(sources=kept)
     to_resolve: dict[str, ImageRef] = {}
+    wanted: dict[str, list[str]] = {}
     for key, ref in refs.items():
+        previous = existing.get(key)
+        recorded = [] if previous is None or replace_platforms else list(previous.platforms)
+        recorded_keys = {platform_key_text(p) for p in recorded}
+        wanted[key] = recorded + [p for p in platforms if platform_key_text(p) not in recorded_keys]
         digests = inline.get(key, set())
-        if len(digests) > 1:
+        if previous is not None:
+            others = sorted(digests - {previous.digest})
+            if others:
+                outcome.warnings.append(
+                    f"{key}: pinned to {', '.join(others)} in the files but locked to {previous.digest}; "
+                    "the lock keeps its digest (`pinlint update` moves both)"
+                )
+            all_sources = sources[key] if whole else (set(previous.sources) - run_files) | sources[key]
+            entry = previous._replace(sources=tuple(sorted(all_sources)))
+            have = {platform_key_text(p) for p in previous.platforms}
+            if all(platform_key_text(p) in have for p in wanted[key]):
+                keep = {platform_key_text(p) for p in wanted[key]}
+                platforms_kept = {p: d for p, d in previous.platforms.items() if platform_key_text(p) in keep}
+                outcome.entries[key] = entry._replace(platforms=platforms_kept)
+                continue  # nothing to ask: the locked digest does not move
+            outcome.entries[key] = entry
+            to_resolve[key] = ImageRef(ref.domain, ref.path, ref.tag, previous.digest)
+        elif len(digests) > 1:
             listed = ", ".join(sorted(digests))
             outcome.errors.append(f"{key}: pinned to different digests in different places ({listed})")
-            continue
-        if digests:
+        elif digests:
             to_resolve[key] = ImageRef(ref.domain, ref.path, ref.tag, next(iter(digests)))
         else:
             to_resolve[key] = ref
-    manifests, errors = resolve(list(to_resolve.values()), bool(platforms))
+    if not to_resolve:
+        return outcome
+    platformed = any(wanted[k] for k in to_resolve)
+    manifests, errors = resolve(list(to_resolve.values()), platformed, own_platform=platformed)
     for key, ref in sorted(to_resolve.items()):
         answer = manifests.get(str(ref))
+        previous = existing.get(key)
         if answer is None:
             outcome.errors.append(f"{key}: {errors.get(str(ref), 'not resolved')}")
-            if key in existing:
-                outcome.entries[key] = existing[key]
-            continue
+            continue  # a locked entry stays as it was (set above)
         digest = ref.digest or answer.digest
-        found: dict[str, str] = {}
-        if platforms and not answer.is_index:
-            # which platform a single manifest is for is in its config blob, which is not fetched
-            listed = ", ".join(platforms)
-            outcome.errors.append(f"{key}: a single-platform image, not an index; cannot record {listed}")
-        elif platforms:
-            available = dict(answer.platforms or {})
-            for platform in platforms:
-                wanted = platform_key_text(platform)
-                if wanted not in available:
-                    have = ", ".join(sorted(available)) or "none"
-                    outcome.errors.append(f"{key}: platform {platform} is missing from the index (it has {have})")
-                else:
-                    found[platform] = available[wanted]
-        previous = existing.get(key)
-        resolved_at = previous.resolved_at if previous is not None and previous.digest == digest else lockfile.now()
+        found = _platforms_of(key, answer, wanted[key], digest, outcome.warnings)
+        if previous is not None:
+            merged = {} if replace_platforms else dict(previous.platforms)
+            merged.update(found)
+            outcome.entries[key] = outcome.entries[key]._replace(platforms=merged)
+            continue
         outcome.entries[key] = lockfile.LockEntry(
             reference=key,
             digest=digest,
             media_type=answer.media_type,
-            resolved_at=resolved_at,
+            resolved_at=lockfile.now(),
             sources=tuple(sorted(sources[key])),
             platforms=found,
         )
     return outcome
 
 
-def run(options: LockOptions) -> Outcome:
+def covers_project(paths: Sequence[str], root: Path) -> bool:
+    """Whether a run over `paths` (default `.`) covers the whole project at `root`."""
+    import os
+
+    top = Path(os.path.realpath(root))
+    return any(Path(os.path.realpath(p)) == top for p in (paths or ["."]))
+
+
+def lock_change(path: Path, display: str, entries: Mapping[str, lockfile.LockEntry], diff: bool) -> tuple[bool, str]:
+    """(whether the lock changes, the diff to print with `diff`); writes it without `diff`."""
     from pinlint import lockfile
 
+    if not diff:
+        return lockfile.write(path, entries), ""
+    text = lockfile.diff(path, display, entries)
+    return bool(text), text
+
+
+def run(options: LockOptions) -> Outcome:
     config = common.load_config(options.config_file, options.use_config)
+    explicit = validate_platforms(options.platforms, "--platforms") if options.platforms is not None else None
     collected = common.collect(config, Selection.build(config), options.paths)
-    platforms = list(options.platforms) if options.platforms else list(config.platforms)
     ask = common.resolver(config, use_cache=options.use_cache, verbose=options.verbose)
-    outcome = build_lock(collected, platforms, ask)
     path = common.lock_path(config)
-    notes = []
+    outcome = build_lock(
+        collected,
+        explicit if explicit is not None else list(config.platforms),
+        ask,
+        whole=covers_project(options.paths, path.parent),
+        replace_platforms=explicit is not None,
+    )
+    notes = [f"warning: {w}" for w in outcome.warnings]
+    changed, diff = False, ""
+    display = common.relative_source(path, Path.cwd())
     if outcome.entries or path.exists():
-        state = "written" if lockfile.write(path, outcome.entries) else "unchanged"
-        notes.append(f"{config.lock_file}: {len(outcome.entries)} images, {state}.")
+        changed, diff = lock_change(path, display, outcome.entries, options.diff)
+        if options.diff:
+            notes.append(f"{display}: {len(outcome.entries)} images, {'would change' if changed else 'unchanged'}.")
+        else:
+            notes.append(f"{display}: {len(outcome.entries)} images, {'written' if changed else 'unchanged'}.")
     return Outcome(
+        findings=options.diff and changed,
         registry_failed=bool(outcome.errors),
         usage_failed=bool(collected.path_errors),
         errors=(*collected.path_errors, *outcome.errors),
         notes=tuple(notes),
+        output=diff,
     )

@@ -39,12 +39,8 @@ def run(options: ResolveOptions) -> Outcome:
             errors.append(f"{text}: {report.errors.get(str(ref), 'not resolved')}")
             continue
         lines.append(f"{text}@{manifest.digest}")
-    notes = []
-    if options.verbose:
-        notes.append(f"pinlint: {report.requests} registry requests, {report.cache_summary()}")
     return Outcome(
         registry_failed=bool(errors),
         errors=tuple(errors),
-        notes=tuple(notes),
         output="".join(line + "\n" for line in lines),
     )

@@ -4,16 +4,19 @@ moved, inline and in the lock file. The only command that moves a digest already
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from pinlint import runner
 from pinlint.commands import Outcome, common
+from pinlint.commands.lock import lock_change
 from pinlint.engine import Selection
 from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
 
 if TYPE_CHECKING:
     from pinlint import lockfile
+    from pinlint.fix import Plan
     from pinlint.registry.manifest import Manifest
 
 
@@ -64,7 +67,6 @@ def refresh_lock(
 
 
 def run(options: UpdateOptions) -> Outcome:
-    from pinlint import lockfile
     from pinlint.fix import plan_updates, write_changes
 
     common.refuse_stdin(options.paths, "update")
@@ -81,17 +83,38 @@ def run(options: UpdateOptions) -> Outcome:
     )
     digests = {key: m.digest for key, m in report.manifests.items()}
     plan = plan_updates(uses, digests, report.errors, collected.outcome.sources, runner.reparse)
-    notes: list[str] = []
+    notes = moved_lines(plan, digests)
+    lock_changed, lock_diff = False, ""
+    if lock is not None:
+        refreshed = refresh_lock(lock, report.manifests)
+        for key, entry in sorted(refreshed.items()):
+            if entry.digest != lock[key].digest:
+                notes.append(f"{config.lock_file}: {key}: {lock[key].digest} → {entry.digest}")
+        path = common.lock_path(config)
+        lock_changed, lock_diff = lock_change(path, common.relative_source(path, Path.cwd()), refreshed, options.diff)
     if not options.diff:
         write_changes(plan)
-        if lock is not None and lockfile.write(common.lock_path(config), refresh_lock(lock, report.manifests)):
+        if lock_changed:
             notes.append(f"Updated {config.lock_file}.")
     return Outcome(
         # a digest the registry answered for but that could not be rewritten is left for the user
-        findings=bool(plan.failures) or bool(options.diff and plan.changes),
+        findings=bool(plan.failures) or bool(options.diff and (plan.changes or lock_changed)),
         registry_failed=bool(report.errors),
         usage_failed=bool(collected.path_errors),
         errors=tuple(collected.path_errors),
         plan=plan,
         notes=tuple(notes),
+        output=lock_diff,
     )
+
+
+def moved_lines(plan: Plan, digests: Mapping[str, str]) -> list[str]:
+    """`name:tag: old → new` once for each digest the plan moves (`digests`: str(tag ref) → now)."""
+    lines: dict[str, None] = {}
+    for change in plan.changes:
+        for use in change.uses:
+            ref = use.ref
+            assert ref is not None and ref.digest is not None
+            new = digests.get(str(ImageRef(ref.domain, ref.path, ref.tag, None)), "?")
+            lines.setdefault(f"{ref.name}:{ref.tag}: {ref.digest} → {new}")
+    return list(lines)

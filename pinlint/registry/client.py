@@ -23,7 +23,16 @@ from pinlint import __version__
 from pinlint.config import Config
 from pinlint.reference import ImageRef
 from pinlint.registry.authflow import AuthFlows, HostAuth, Lock, Step
-from pinlint.registry.manifest import Log, Manifest, ResolveError, from_body, from_head, index_platforms
+from pinlint.registry.manifest import (
+    Log,
+    Manifest,
+    ResolveError,
+    config_descriptor,
+    config_platform,
+    from_body,
+    from_head,
+    index_platforms,
+)
 from pinlint.registry.media import ACCEPT, INDEX_TYPES, MANIFEST_TYPES, SCHEMA1_TYPES
 from pinlint.registry.retry import Retryable, backoff, gave_up, is_retryable_status, run_deadline, status_failure
 from pinlint.registry.transport import MAX_RESPONSE_BYTES, Answer, Endpoint, Transport
@@ -220,15 +229,45 @@ class RegistryClient:
             state.admitting = False
             self._host_gate.release()
 
-    async def manifest(self, ref: ImageRef, *, want_platforms: bool = False) -> Manifest:
-        """Resolve `ref` (its digest when it has one, else its tag, else `latest`)."""
+    async def manifest(self, ref: ImageRef, *, want_platforms: bool = False, own_platform: bool = False) -> Manifest:
+        """Resolve `ref` (its digest when it has one, else its tag, else `latest`); `want_platforms`:
+        an index's children; `own_platform`: a single-platform image's platform (its config blob)."""
         state = self._state(self._api_host(ref), ref.registry_host)
         state.outstanding += 1
         try:
             await self._admit(state)
-            return await self._resolve(state, ref, want_platforms)
+            manifest = await self._resolve(state, ref, want_platforms)
+            if own_platform and not manifest.is_index:
+                manifest = manifest._replace(platform=await self.own_platform(state, ref, manifest.digest))
+            return manifest
         finally:
             self._leave(state)
+
+    async def own_platform(self, state: _HostState, ref: ImageRef, digest: str) -> str | None:
+        """The platform of the single-platform image `digest`, read from its config blob (two GETs,
+        each within the transport's size cap; the blob's bytes must hash to its digest). None,
+        with a log line, when it cannot be read: the caller says so, it does not fail."""
+        pinned = ImageRef(ref.domain, ref.path, None, digest)
+        try:
+            async with state.semaphore:
+                answer = await self._request(state, pinned, "GET", digest)
+                config = config_descriptor(answer.body) if answer.status == 200 else None
+                if config is None:
+                    self.log(1, f"{pinned}: no config blob in the manifest (status {answer.status})")
+                    return None
+                endpoint = state.endpoint
+                url = f"{endpoint.scheme}://{endpoint.host}/v2/{ref.path}/blobs/{config}"
+                if self.transport.host_config(ref.registry_host).mirror:
+                    url += f"?ns={ref.registry_host}"
+                headers = {"Accept-Encoding": "identity", "User-Agent": f"pinlint/{__version__}"}
+                blob = await self._drive(state, self.auth.flow(endpoint, state.auth, ref.path, "GET", url, headers))
+        except (ResolveError, Retryable) as exc:
+            self.log(1, f"{pinned}: cannot read its config blob: {exc}")
+            return None
+        platform = config_platform(blob.body, config) if blob.status == 200 else None
+        if platform is None:
+            self.log(1, f"{pinned}: unusable config blob {config} (status {blob.status})")
+        return platform
 
     async def _resolve(self, state: _HostState, ref: ImageRef, want_platforms: bool) -> Manifest:
         target = ref.digest or ref.tag or "latest"

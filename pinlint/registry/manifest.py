@@ -58,6 +58,7 @@ class Manifest(NamedTuple):
     media_type: str
     size: int | None
     platforms: Mapping[str, str] | None = None  # "os/arch[/variant]" → child digest, for indexes
+    platform: str | None = None  # a single-platform image's own "os/arch[/variant]", when asked and read
 
     @property
     def is_index(self) -> bool:
@@ -176,3 +177,30 @@ def from_body(
         raise ResolveError(f"digest mismatch: asked for {ref.digest} but the manifest sent hashes to {computed}")
     platforms = index_platforms(body) if want_platforms and media_type in INDEX_TYPES else None
     return Manifest(computed, media_type, len(body), platforms)
+
+
+def config_descriptor(body: bytes) -> str | None:
+    """The digest of an image manifest's config blob (None: not an image manifest with one)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    config = document.get("config") if isinstance(document, dict) else None
+    digest = config.get("digest") if isinstance(config, dict) else None
+    return digest if isinstance(digest, str) and DIGEST.fullmatch(digest) else None
+
+
+def config_platform(body: bytes, digest: str) -> str | None:
+    """`os/arch[/variant]` of an image config blob whose bytes hash to `digest`; None otherwise."""
+    algorithm = digest.split(":", 1)[0]
+    if algorithm not in ("sha256", "sha512") or f"{algorithm}:{hashlib.new(algorithm, body).hexdigest()}" != digest:
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("os"), str):
+        return None
+    if not isinstance(document.get("architecture"), str) or not document["os"] or not document["architecture"]:
+        return None
+    return platform_key(document)

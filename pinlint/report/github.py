@@ -44,3 +44,5 @@ def command(d: Diagnostic) -> str:
 def write(result: RunResult, out: TextIO) -> None:
     for d in result.diagnostics:
         out.write(command(d) + "\n")
+    for error in result.errors:  # what could not be checked: an annotation without a file
+        out.write(f"::error title=pinlint::{escape_data('pinlint: error: ' + error)}\n")

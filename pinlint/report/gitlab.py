@@ -44,8 +44,23 @@ def issue(d: Diagnostic, fingerprint: str) -> dict[str, Any]:
     }
 
 
+def error_issue(error: str) -> dict[str, Any]:
+    """What could not be checked, as an issue of its own (Code Quality has no other place)."""
+    import hashlib
+
+    return {
+        "type": "issue",
+        "description": f"pinlint could not check: {error}",
+        "check_name": "pinlint-error",
+        "fingerprint": hashlib.sha256(f"pinlint-error\0{error}".encode()).hexdigest(),
+        "severity": "critical",
+        "location": {"path": ".", "lines": {"begin": 1, "end": 1}},
+    }
+
+
 def write(result: RunResult, out: TextIO) -> None:
     prints = fingerprints(result.diagnostics)
     issues = [issue(d, fp) for d, fp in zip(result.diagnostics, prints, strict=True)]
+    issues += [error_issue(e) for e in result.errors]
     out.write(json_safe(json.dumps(issues, indent=2, ensure_ascii=False)))
     out.write("\n")

@@ -33,10 +33,12 @@ def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
 
 
 def write(result: RunResult, out: TextIO) -> None:
-    document = {
+    document: dict[str, Any] = {
         "version": SCHEMA_VERSION,
         "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
         "files_checked": result.files_checked,
     }
+    if result.errors:  # what could not be checked: a missing path, a reference no registry answered for
+        document["errors"] = [{"message": e} for e in result.errors]
     out.write(json_safe(json.dumps(document, indent=2, ensure_ascii=False)))
     out.write("\n")

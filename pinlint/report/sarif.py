@@ -109,6 +109,15 @@ def document(result: RunResult) -> dict[str, Any]:
         },
         "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
+        "invocations": [
+            {
+                "executionSuccessful": not result.errors,
+                "toolExecutionNotifications": [
+                    {"level": "error", "message": {"text": e}, "descriptor": {"id": "pinlint-error"}}
+                    for e in result.errors
+                ],
+            }
+        ],
         "results": [result_object(d, rule_index, fp) for d, fp in zip(result.diagnostics, prints, strict=True)],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

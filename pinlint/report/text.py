@@ -52,8 +52,13 @@ def write_statistics(result: RunResult, out: TextIO, *, color: bool, quiet: bool
 
 def _summary(result: RunResult, out: TextIO) -> None:
     count = len(result.diagnostics)
+    files_word = "file" if result.files_checked == 1 else "files"
+    if not count and result.errors:  # never "All checks passed!" when something was not checked
+        errors = len(result.errors)
+        out.write(f"No problems found in {result.files_checked} {files_word} checked, ")
+        out.write(f"but {errors} {'thing' if errors == 1 else 'things'} could not be checked (see the errors).\n")
+        return
     if not count:
-        files_word = "file" if result.files_checked == 1 else "files"
         out.write(f"All checks passed! ({result.files_checked} {files_word} checked)\n")
         return
     files = {d.path for d in result.diagnostics}

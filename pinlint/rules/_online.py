@@ -22,6 +22,7 @@ class RegistryView(NamedTuple):
     tag_digest: str | None = None
     tag_platforms: Mapping[str, str] | None = None
     tag_missing: bool = False
+    pinned_platform: str | None = None  # a single-platform image's own, from its config (when asked)
 
 
 INDEX_MEDIA_TYPES = INDEX_TYPES

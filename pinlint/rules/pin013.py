@@ -24,10 +24,18 @@ def check(item: RegistryView, ctx: RuleContext) -> Iterator[Finding]:
     if not wanted or not item.pinned_exists:
         return
     if item.pinned_platforms is None:
-        # A single-platform image provides one platform at most (which one is in its config
-        # blob, not fetched): with two or more wanted, some are certainly missing.
+        # A single-platform image provides one platform at most (its config blob says which):
+        # with two or more wanted, some are certainly missing; with one, it must be that one.
         child_of_tag = bool(item.tag_platforms) and item.pinned in (item.tag_platforms or {}).values()
         single = bool(item.pinned_media_type) and item.pinned_media_type not in INDEX_MEDIA_TYPES
+        own = item.pinned_platform
+        if len(wanted) == 1 and single and own and platform_key_text(wanted[0]) != own and not child_of_tag:
+            yield Finding(
+                item.use.span,
+                f"Image '{shown(item.use)}': the pinned {short(item.pinned)} is a single-platform image "
+                f"for {own}; it does not provide {wanted[0]}",
+                use=item.use,
+            )
         if len(wanted) > 1 and single and not child_of_tag:  # a child of the tag's index: PIN012 says so
             yield Finding(
                 item.use.span,
