@@ -37,6 +37,9 @@ _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGN
 _MAX_MERGE_DEPTH = 64
 # compose-spec.json `properties` of the top level (compose-go schema/compose-spec.json)
 _TOP_LEVEL_KEYS = ("version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs")
+# the keys that make a YAML file of another name a Compose file: `version:`, `name:`, `volumes:`
+# and the like stand at the top of many other files (a Helm Chart.yaml has `version:`)
+_COMPOSE_MARKERS = ("services", "include")
 
 
 class BuildTarget(NamedTuple):
@@ -164,7 +167,7 @@ class ComposeParser(YamlReader):
         return self.result
 
     def _top_level_keys(self, documents: list[Any]) -> bool:
-        """False when no document has a Compose top-level key and the name is not a Compose
+        """False when no document has `services:` or `include:` and the name is not a Compose
         name (then this is not a Compose file). Otherwise each key the Compose specification
         does not define is PIN900 at its position: the top level of compose-spec.json is closed
         (`additionalProperties: false`, only `^x-` extensions), so compose-go's
@@ -172,7 +175,7 @@ class ComposeParser(YamlReader):
         yaml = pyyaml()
         keys = [k for document in documents for k, _ in document.value if isinstance(k, yaml.ScalarNode)]
         named = KINDS.kind_for(PurePath(self.display), explicit=False) == COMPOSE
-        if not named and not any(k.value in _TOP_LEVEL_KEYS for k in keys):
+        if not named and not any(k.value in _COMPOSE_MARKERS for k in keys):
             self.result.is_compose = False
             return False
         for key in keys:
