@@ -1,7 +1,9 @@
-"""Shared fixtures: a temporary project as the working directory, and the real CLI run in it."""
+"""Shared fixtures: a temporary project as the working directory, the real CLI run in it, an
+environment isolated from the machine's caches and credentials, and the registry servers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,24 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """No digest cache, credentials or auth files from the machine; returns the environment.
+
+    Use it with `pytestmark = pytest.mark.usefixtures("isolated")`, or as an argument to get the
+    environment for a subprocess."""
+    for name, directory in (
+        ("XDG_CACHE_HOME", "cache"),
+        ("HOME", "home"),
+        ("DOCKER_CONFIG", "docker"),
+        ("XDG_CONFIG_HOME", "config"),
+    ):
+        monkeypatch.setenv(name, str(tmp_path / directory))
+    for name in ("DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return dict(os.environ)
+
+
+@pytest.fixture
 def write(project: Path) -> Callable[[str, str | bytes], Path]:
     """write("a/Dockerfile", text_or_bytes) -> the path, parents created, relative to `project`."""
 
@@ -65,7 +85,7 @@ def cli(project: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliR
     return run
 
 
-# ==== registry fixtures (helpers live in tests/registry.py; keep this block small) ====
+# ==== registry fixtures (helpers live in the tests/registry/ package; keep this block small) ====
 from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 

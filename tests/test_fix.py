@@ -41,19 +41,7 @@ TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.pinlint-tmp$")
 BOM = b"\xef\xbb\xbf"
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    """No digest cache, credentials or auth files from the machine; returns the environment."""
-    for name, directory in (
-        ("XDG_CACHE_HOME", "cache"),
-        ("HOME", "home"),
-        ("DOCKER_CONFIG", "docker"),
-        ("XDG_CONFIG_HOME", "config"),
-    ):
-        monkeypatch.setenv(name, str(tmp_path / directory))
-    for name in ("DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    return dict(os.environ)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def fill(text: str, host: str, images: Any) -> str:
@@ -469,7 +457,7 @@ def test_unified_diff_splits_lines_at_lf_only(tmp_path: Path) -> None:
 TREE_DIRS = 25
 FILES_PER_DIR = 6  # half Dockerfiles, half Compose files: 150 files, 375 references
 KILLS = 12
-LOCK_KILLS = 4
+LOCK_KILLS = 8  # the first half at random moments, the second half inside the write
 
 
 def _tree(host: str, digests: dict[str, str]) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -601,9 +589,24 @@ def _undated(lock: bytes) -> bytes:
     return re.sub(rb"(?m)^resolved-at = .*$", b"resolved-at = -", lock)
 
 
+def _stop_inside_lock_write(process: subprocess.Popen[bytes], root: Path, timeout: float) -> bool:
+    """Poll for the lock's temporary file and SIGSTOP `process` the moment it appears; True when
+    the process is then stopped with the temp file still there (between its creation and the
+    rename), False when the run ended or renamed first."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        with os.scandir(root) as entries:
+            if any(e.name.startswith(".pinlint.lock.") for e in entries):
+                process.send_signal(signal.SIGSTOP)
+                return any(root.glob(".pinlint.lock.*.pinlint-tmp"))
+    return False
+
+
 def test_sigkill_during_lock_leaves_the_lock_old_or_new(
     tmp_path: Path, isolated: dict[str, str], slow_registry: tuple[str, dict[str, str]]
 ) -> None:
+    """SIGKILL at random moments and inside the write of the lock (the process is stopped while
+    its temporary file exists, then killed) leaves the lock wholly old, absent, or wholly new."""
     host, digests = slow_registry
     old, _new = _tree(host, digests)
     root = tmp_path / "tree"
@@ -616,12 +619,18 @@ def test_sigkill_during_lock_leaves_the_lock_old_or_new(
     # an older lock: one image fewer and another digest for one of them
     old_lock = re.sub(rb"sha256:[0-9a-f]{64}", b"sha256:" + b"1" * 64, new_lock, count=1)
     rng = random.Random(7)
+    inside_write = 0
     for attempt in range(LOCK_KILLS):
         _reset(root, old)
         if attempt % 2:
             (root / "pinlint.lock").write_bytes(old_lock)
         process = subprocess.Popen(argv, cwd=root, env=isolated, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(total * 0.5, total * 1.1))
+        if attempt < LOCK_KILLS // 2:  # anywhere near the end of the run
+            time.sleep(rng.uniform(total * 0.5, total * 1.1))
+        elif _stop_inside_lock_write(process, root, 10 * total):
+            inside_write += 1
+            for temp in root.glob(".pinlint.lock.*.pinlint-tmp"):  # what is written so far is new text
+                assert _undated(new_lock).startswith(_undated(temp.read_bytes())), temp.name
         process.send_signal(signal.SIGKILL)
         process.wait()
         lock = root / "pinlint.lock"
@@ -630,6 +639,7 @@ def test_sigkill_during_lock_leaves_the_lock_old_or_new(
             assert found is not None and _undated(found) == _undated(new_lock), found
         assert all(TEMP.match(temp.name) for temp in root.glob(".pinlint.lock.*"))
         assert _state(root)[0].keys() - {"pinlint.lock"} == old.keys()  # the sources are never touched
+    assert inside_write >= 1, "no kill landed while the lock was being written; the test proves nothing"
 
 
 def test_two_concurrent_fix_runs_leave_consistent_files(

@@ -5,7 +5,6 @@ without opening a socket."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 import sys
@@ -28,18 +27,7 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    for name, directory in (
-        ("XDG_CACHE_HOME", "cache"),
-        ("HOME", "home"),
-        ("DOCKER_CONFIG", "docker"),
-        ("XDG_CONFIG_HOME", "config"),
-    ):
-        monkeypatch.setenv(name, str(tmp_path / directory))
-    for name in ("DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    return dict(os.environ)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 @pytest.fixture

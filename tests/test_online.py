@@ -14,17 +14,7 @@ Cli = Callable[..., Any]
 Write = Callable[..., Path]
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name, directory in (
-        ("XDG_CACHE_HOME", "cache"),
-        ("HOME", "home"),
-        ("DOCKER_CONFIG", "docker"),
-        ("XDG_CONFIG_HOME", "config"),
-    ):
-        monkeypatch.setenv(name, str(tmp_path / directory))
-    for name in ("DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 @pytest.fixture

@@ -22,17 +22,11 @@ T2 = dt.datetime(2026, 12, 24, 18, 30, 5, tzinfo=dt.timezone.utc)
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
+pytestmark = pytest.mark.usefixtures("isolated")
+
+
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name, directory in (
-        ("XDG_CACHE_HOME", "cache"),
-        ("HOME", "home"),
-        ("DOCKER_CONFIG", "docker"),
-        ("XDG_CONFIG_HOME", "config"),
-    ):
-        monkeypatch.setenv(name, str(tmp_path / directory))
-    for name in ("DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(name, raising=False)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lockfile, "now", lambda: T1)
 
 
