@@ -80,8 +80,10 @@ def collect(
     paths: Sequence[str],
     *,
     stdin_filename: str | None = None,
+    keep_files: bool = True,
 ) -> Collected:
-    """Discover, parse and lint; path errors are returned, not raised (the run goes on)."""
+    """Discover, parse and lint; path errors are returned, not raised (the run goes on).
+    `keep_files=False`: the caller reads neither `outcome.facts` nor `outcome.sources`."""
     paths = list(paths) or ["."]
     lock = load_lock(config)
     items: list[tuple[discover.SourceFile, runner.Loader]] = []
@@ -101,7 +103,7 @@ def collect(
         files, errors = discover.discover(paths, config)
         items = [(f, functools.partial(source_text.read, f.path)) for f in files]
     digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
-    outcome = runner.check_files(items, config, selection, digests)
+    outcome = runner.check_files(items, config, selection, digests, keep_files=keep_files)
     return Collected(config, outcome, errors, lock)
 
 
