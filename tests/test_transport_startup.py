@@ -1,0 +1,89 @@
+"""What a resolve pays before its first answer: the system trust store is read only when the
+first https request is about to go out (a plain-http loopback registry never needs it), and
+then before that request connects, so verification works as with `create_default_context`."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from registry import Registry
+from test_resolver import Env, config, isolate, resolve
+
+from pinlint.registry.client import RegistryClient
+
+Loaded = list[ssl.SSLContext]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
+    return isolate(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> Loaded:
+    """Every SSLContext whose default certificates were loaded, in order."""
+    seen: Loaded = []
+    original: Callable[..., None] = ssl.SSLContext.load_default_certs
+
+    def recording(self: ssl.SSLContext, purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH) -> None:
+        seen.append(self)
+        original(self, purpose)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_default_certs", recording)
+    return seen
+
+
+def test_plain_http_resolve_never_reads_the_trust_store(
+    env: Env, registry: Registry, tmp_path: Path, loads: Loaded
+) -> None:
+    report = resolve([f"{registry.host}/no/such:tag"], config(tmp_path))
+    assert report.requests >= 1 and loads == []
+
+
+def test_the_store_is_read_once_before_the_first_https_request(
+    env: Env, tls_registry: Registry, ca_file: Path, tmp_path: Path, loads: Loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the system store is what SSL_CERT_FILE names (OpenSSL's default paths): here the test CA
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    client = RegistryClient(config(tmp_path))
+    endpoint = client.transport.endpoint("registry.example", "registry.example")
+    assert isinstance(endpoint.verify, ssl.SSLContext) and endpoint.scheme == "https"
+    assert loads == []
+
+    async def get(url: str) -> int:
+        http = client.transport._client(endpoint.verify, 0)
+        try:
+            return (await http.get(url)).status_code
+        finally:
+            await client.close()
+
+    assert asyncio.run(get(f"https://{tls_registry.host}/v2/")) in (200, 401)
+    assert loads == [endpoint.verify]
+    assert endpoint.verify.verify_mode == ssl.CERT_REQUIRED and endpoint.verify.check_hostname
+    asyncio.run(client.transport.load_trust_store(httpx.Request("GET", "https://again.example/")))
+    assert loads == [endpoint.verify]  # once per run
+
+
+def test_without_the_ca_an_https_registry_still_fails_verification(
+    env: Env, tls_registry: Registry, tmp_path: Path, loads: Loaded
+) -> None:
+    client = RegistryClient(config(tmp_path))
+    endpoint = client.transport.endpoint("registry.example", "registry.example")
+
+    async def get(url: str) -> str:
+        http = client.transport._client(endpoint.verify, 0)
+        try:
+            await http.get(url)
+        except httpx.ConnectError as exc:
+            return str(exc)
+        finally:
+            await client.close()
+        return "connected"
+
+    assert "CERTIFICATE_VERIFY_FAILED" in asyncio.run(get(f"https://{tls_registry.host}/v2/"))
+    assert loads == [endpoint.verify]
