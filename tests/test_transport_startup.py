@@ -87,3 +87,28 @@ def test_without_the_ca_an_https_registry_still_fails_verification(
 
     assert "CERTIFICATE_VERIFY_FAILED" in asyncio.run(get(f"https://{tls_registry.host}/v2/"))
     assert loads == [endpoint.verify]
+
+
+def test_resolve_loads_no_parser_and_no_rule(env: Env, registry: Registry, tmp_path: Path) -> None:
+    """`pinlint resolve` reads no file: discovery, the source parsers, the shell parser and
+    the rules are not imported (nor is ssl, with a plain-http loopback registry)."""
+    import os
+    import subprocess
+    import sys
+
+    toml = tmp_path / "pinlint.toml"
+    toml.write_text("[registry]\nretries = 0\n")
+    script = (
+        "import sys\n"
+        "from pinlint.cli import main\n"
+        f"assert main(['resolve', '--no-cache', '{registry.host}/no/such:tag', '--config', {str(toml)!r}]) == 3\n"
+        "parts = ('pinlint.rules', 'pinlint.shell', 'pinlint.sources', 'pinlint.engine', 'pinlint.runner',\n"
+        "         'pinlint.discover')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(parts))\n"
+        "assert not loaded, loaded\n"
+        "assert 'pinlint.registry.client' in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60, env=dict(os.environ)
+    )
+    assert result.returncode == 0, result.stderr

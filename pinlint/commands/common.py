@@ -3,6 +3,8 @@
 `collect` loads the configuration's lock file, discovers the files (or reads stdin), parses and
 lints them; path errors are returned, not raised (the run goes on). `resolve` / `resolver` go
 through `pinlint.resolve` (imported only when called, so `check` never loads the HTTP client).
+Discovery, the parsers and the rules are imported by `collect` only: `pinlint resolve`, which
+reads no file, does not load them.
 """
 
 from __future__ import annotations
@@ -15,16 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinlint import config as config_mod
-from pinlint import discover, engine, runner
 from pinlint.config import Config
 from pinlint.errors import UsageError
 from pinlint.model import Diagnostic, ImageUse, Severity
 from pinlint.reference import ImageRef
-from pinlint.sources import text as source_text
-from pinlint.sources.registry import KINDS
 
 if TYPE_CHECKING:
-    from pinlint import lockfile
+    from pinlint import engine, lockfile, runner
     from pinlint.registry.manifest import Manifest
     from pinlint.resolve import ResolveReport
 
@@ -84,6 +83,10 @@ def collect(
 ) -> Collected:
     """Discover, parse and lint; path errors are returned, not raised (the run goes on).
     `keep_files=False`: the caller reads neither `outcome.facts` nor `outcome.sources`."""
+    from pinlint import discover, runner
+    from pinlint.sources import text as source_text
+    from pinlint.sources.registry import KINDS
+
     paths = list(paths) or ["."]
     lock = load_lock(config)
     items: list[tuple[discover.SourceFile, runner.Loader]] = []
