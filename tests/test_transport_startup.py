@@ -112,3 +112,34 @@ def test_resolve_loads_no_parser_and_no_rule(env: Env, registry: Registry, tmp_p
         [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60, env=dict(os.environ)
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("verbosity", "lines"), [(0, 0), (1, 0), (2, 1)])
+def test_per_request_lines_are_built_only_when_shown(
+    env: Env,
+    registry: Registry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    verbosity: int,
+    lines: int,
+) -> None:
+    from pinlint.reference import parse
+    from pinlint.registry import transport
+    from pinlint.resolve import resolve_digests, stderr_log
+
+    built: list[str] = []
+    real = transport.shown_url
+
+    def counting(url: httpx.URL) -> str:
+        built.append(str(url))
+        return real(url)
+
+    monkeypatch.setattr(transport, "shown_url", counting)
+    report = resolve_digests(
+        [parse(f"{registry.host}/no/such:tag")], config(tmp_path), use_cache=False, log=stderr_log(verbosity)
+    )
+    assert report.requests == 2  # HEAD, then GET for the registry's explanation
+    assert len(built) == 2 * lines
+    err = capsys.readouterr().err
+    assert err.count(f"pinlint: HEAD http://{registry.host}/v2/no/such/manifests/tag -> 404") == lines

@@ -145,9 +145,10 @@ def _decoder(header: str | None) -> _Decoder | None:
 class Transport:
     """Keep-alive clients per trust store, the scheme of every host, and `send`."""
 
-    def __init__(self, config: Config, log: Log) -> None:
+    def __init__(self, config: Config, log: Log, log_level: int = 2) -> None:
         self.config = config
         self.log = log
+        self.log_level = log_level  # the most detailed level `log` shows: the per-request lines need 2
         self.requests = 0
         self._clients: dict[tuple[int, int], httpx.AsyncClient] = {}
         self._shards = max(1, -(-config.registry.concurrency // 8))
@@ -299,7 +300,8 @@ class Transport:
                 self._exchange(client, request, not outgoing.token), self.config.registry.timeout
             )
         except (asyncio.TimeoutError, httpx.TimeoutException):
-            self.log(2, f"{request.method} {shown_url(request.url)} -> timed out")
+            if self.log_level >= 2:
+                self.log(2, f"{request.method} {shown_url(request.url)} -> timed out")
             raise Retryable("timed out", transport=True) from None
         except httpx.TransportError as exc:
             tls = tls_failure(exc)
@@ -312,6 +314,7 @@ class Transport:
             raise ResolveError("too many redirects") from None
         except httpx.HTTPError as exc:
             raise ResolveError(f"the registry's answer could not be read ({exc.__class__.__name__})") from None
-        elapsed = (time.monotonic() - started) * 1000
-        self.log(2, f"{request.method} {shown_url(request.url)}{via} -> {answer.status} ({elapsed:.0f} ms)")
+        if self.log_level >= 2:  # the line costs a URL copy per request: only when it is shown
+            elapsed = (time.monotonic() - started) * 1000
+            self.log(2, f"{request.method} {shown_url(request.url)}{via} -> {answer.status} ({elapsed:.0f} ms)")
         return answer
