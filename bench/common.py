@@ -283,7 +283,7 @@ def report(
         if m.error is not None or not m.runs:
             rows.append((m.case, m.tool, "FAILED" if m.error else "-", "", "", "", ""))
             continue
-        peers = [p for p in measures if p.case == m.case and p is not m and p.runs and p.tool != "pinlint"]
+        peers = [p for p in measures if p.case == m.case and p.runs and not p.tool.startswith("pinlint")]
         ratio = f"{m.median / peers[0].median:.2f}" if m.tool.startswith("pinlint") and peers else ""
         rows.append(
             (
