@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pinlint import __version__
 from pinlint.commands import Outcome
@@ -30,13 +30,69 @@ EXIT_USAGE = 2
 EXIT_REGISTRY = 3
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter with the terminal width read once per run: on Python 3.11 every
+    `add_argument` makes a formatter, and each one asks the terminal (and imports shutil)."""
+
+    _terminal_width: int | None = None
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        if width is None:
+            if _Formatter._terminal_width is None:
+                import shutil
+
+                _Formatter._terminal_width = shutil.get_terminal_size().columns - 2  # as HelpFormatter does
+            width = _Formatter._terminal_width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class _Unbuilt(argparse.ArgumentParser):
+    """Stands in for the parser of a subcommand this run does not parse: takes its arguments
+    and builds nothing."""
+
+    def __init__(self) -> None:  # no ArgumentParser state: nothing ever reads it
+        pass
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        return _UNUSED_ACTION
+
+
+_UNUSED_ACTION = argparse.Action(option_strings=[], dest=argparse.SUPPRESS)
+
+
+class _Subcommands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Subcommand parsers built with `_Formatter`; when the command line names its subcommand
+    first (`pinlint check …`, `only`), the others are not built at all."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.only: str | None = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if self.only is not None and name != self.only:
+            return _Unbuilt()
+        kwargs.setdefault("formatter_class", _Formatter)
+        parser: argparse.ArgumentParser = super().add_parser(name, **kwargs)
+        return parser
+
+
+def _requested(argv: Sequence[str] | None) -> str | None:
+    """The subcommand when it is the first argument, else None (then every one is built: for
+    `--help`, `--version`, a missing or a mistyped command)."""
+    args = sys.argv[1:] if argv is None else argv
+    return args[0] if args and args[0] in _COMMANDS else None
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pinlint",
         description="Find mutable image references in Dockerfiles and Compose files.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"pinlint {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", action=_Subcommands)
+    assert isinstance(commands, _Subcommands)
+    commands.only = only
 
     check = commands.add_parser("check", help="lint files offline (the default paths: .)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin")
@@ -304,7 +360,7 @@ _COMMANDS = {"check": _check, "fix": _fix, "update": _update, "lock": _lock, "re
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser = _parser(_requested(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed its message

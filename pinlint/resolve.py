@@ -140,7 +140,9 @@ async def _fetch(
 
     holder: list[RegistryClient] = []
     mask = _masker(lambda: holder[0].secrets() if holder else [])
-    client = RegistryClient(config, env=env, log=lambda level, message: log(level, mask(message)))
+    # a log that shows less than every request (-vv) is not sent the per-request lines at all
+    log_level = log.verbosity if isinstance(log, StderrLog) else 2
+    client = RegistryClient(config, env=env, log=lambda level, message: log(level, mask(message)), log_level=log_level)
     holder.append(client)
     client.plan([group[0] for group in pending])
 
@@ -241,9 +243,18 @@ def resolve_digests(
     return report
 
 
-def stderr_log(verbosity: int) -> Callable[[int, str], None]:
-    def log(level: int, message: str) -> None:
-        if level <= verbosity:
+class StderrLog:
+    """Log lines up to `verbosity` on stderr (1: -v, 2: -vv, every request)."""
+
+    __slots__ = ("verbosity",)
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+
+    def __call__(self, level: int, message: str) -> None:
+        if level <= self.verbosity:
             print(f"pinlint: {message}", file=sys.stderr)
 
-    return log
+
+def stderr_log(verbosity: int) -> Callable[[int, str], None]:
+    return StderrLog(verbosity)

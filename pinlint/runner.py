@@ -15,9 +15,11 @@ that is not of its kind after all becomes PIN902; the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,6 +31,12 @@ from pinlint.sources import text as source_text
 from pinlint.sources.registry import KINDS, Follow, ParseRun
 
 Loader = Callable[[], source_text.SourceText]
+
+# While files are checked the cyclic collector is paused: parsed data makes few or no cycles,
+# and each automatic full collection rescans every object the run keeps (its diagnostics), so
+# a run grew faster than its file count. A young-generation collection every this many files
+# still bounds any cyclic garbage, at a cost proportional to what those files left alive.
+COLLECT_EVERY = 500
 
 
 class SourceRecord(NamedTuple):
@@ -78,10 +86,24 @@ def _load(display: str, kind: str, load: Loader) -> source_text.SourceText | Fil
         return _error_facts(display, kind, f"cannot read file: {reason}")
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Run:
-    def __init__(self, config: Config, selection: engine.Selection, lock: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, config: Config, selection: engine.Selection, lock: Mapping[str, str] | None, keep_files: bool
+    ) -> None:
         self.config = config
         self.lock = lock
+        self.keep_files = keep_files
         self.selection = selection
         self.outcome = CheckOutcome()
         self.cwd = Path(os.getcwd()).absolute()
@@ -89,6 +111,7 @@ class _Run:
         self.reported: set[tuple[str, int, int, str, str]] = set()
         self.pending: dict[tuple[str, Path], list[object]] = {}  # per-context kinds: contexts named so far
         self.parsers = ParseRun(config, self.cwd)
+        self.since_collect = 0
 
     def lint(self, facts: FileFacts, path: Path) -> None:
         codes = self.selection.for_file(_relative(path, self.config.root))
@@ -102,7 +125,8 @@ class _Run:
                 fresh.append(d)
         self.outcome.result.diagnostics.extend(fresh)
         self.outcome.intents.extend(PinIntent(d.use) for d in fresh if d.fixable and d.use is not None)
-        self.outcome.facts.append(facts)
+        if self.keep_files:
+            self.outcome.facts.append(facts)
 
     def check(self, source: SourceFile, load: Loader, contexts: list[object]) -> None:
         """Read, parse and lint one file; follow the files it names."""
@@ -112,12 +136,17 @@ class _Run:
             if key in self.seen:
                 return
             self.seen.add(key)
+        self.since_collect += 1
+        if self.since_collect >= COLLECT_EVERY:
+            self.since_collect = 0
+            gc.collect(1)
         loaded = _load(source.display, kind.name, load)
         if isinstance(loaded, FileFacts):
             self.outcome.result.files_checked += 1
             self.lint(loaded, source.path)
             return
-        self.outcome.sources[source.display] = SourceRecord(source.path, kind.name, loaded.text, loaded.bom)
+        if self.keep_files:
+            self.outcome.sources[source.display] = SourceRecord(source.path, kind.name, loaded.text, loaded.bom)
         parsed = KINDS.module(kind.name).parse(loaded.text, source.path, source.display, contexts, self.parsers)
         if not parsed.checked:
             if source.explicit:  # named on the command line: say why nothing was checked
@@ -144,24 +173,30 @@ def check_files(
     config: Config,
     selection: engine.Selection,
     lock: Mapping[str, str] | None = None,
+    *,
+    keep_files: bool = True,
 ) -> CheckOutcome:
     """Check every file, kind by kind in the registry's order; `lock` (canonical name:tag →
-    digest) feeds PIN008."""
-    run = _Run(config, selection, lock)
+    digest) feeds PIN008. With `keep_files=False` (a plain `check`: nothing reads them after the
+    pass) each file's parsed facts and text are dropped as soon as it is linted, instead of
+    staying alive for the run (tens of kilobytes per file); `outcome.facts` and
+    `outcome.sources` then stay empty."""
+    run = _Run(config, selection, lock, keep_files)
     by_kind: dict[str, list[tuple[SourceFile, Loader]]] = {}
     for source, load in items:
         by_kind.setdefault(source.kind, []).append((source, load))
-    for kind in KINDS.kinds:
-        for source, load in by_kind.get(kind.name, []):
-            named = source.display != "-"
-            contexts = run.pending.pop((kind.name, source.path.resolve()), []) if named and kind.per_context else []
-            if not contexts and named:  # checked without the file that names it: as the project names it
-                contexts = KINDS.project_contexts(kind.name, source.path, run.parsers)
-            run.check(source, load, contexts)
-        for (pending_kind, path), contexts in list(run.pending.items()):
-            if pending_kind == kind.name:  # named by another file, not found by discovery
-                del run.pending[(pending_kind, path)]
-                shown = SourceFile(path, display_path(path, run.cwd), kind.name)
-                run.check(shown, functools.partial(source_text.read, path), contexts)
+    with _collector_paused():
+        for kind in KINDS.kinds:
+            for source, load in by_kind.get(kind.name, []):
+                named = source.display != "-"
+                contexts = run.pending.pop((kind.name, source.path.resolve()), []) if named and kind.per_context else []
+                if not contexts and named:  # checked without the file that names it: as the project names it
+                    contexts = KINDS.project_contexts(kind.name, source.path, run.parsers)
+                run.check(source, load, contexts)
+            for (pending_kind, path), contexts in list(run.pending.items()):
+                if pending_kind == kind.name:  # named by another file, not found by discovery
+                    del run.pending[(pending_kind, path)]
+                    shown = SourceFile(path, display_path(path, run.cwd), kind.name)
+                    run.check(shown, functools.partial(source_text.read, path), contexts)
     run.outcome.result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
     return run.outcome

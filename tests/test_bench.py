@@ -79,3 +79,22 @@ def test_a_tool_with_wrong_output_fails_the_run() -> None:
     done = subprocess.run([sys.executable, str(BENCH / "lint.py"), *argv], capture_output=True, text=True)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "one file / pinlint: FAILED: pinlint printed no JSON report" in done.stdout
+
+
+def test_the_ratio_is_to_the_peer_not_to_another_pinlint_row(capsys: pytest.CaptureFixture[str]) -> None:
+    """resolve.py has several pinlint rows per case (cold, warm, fix): each is compared with pindock."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from common import Measure, Run, report
+    finally:
+        sys.path.remove(str(BENCH))
+
+    def measured(tool: str, seconds: float) -> Measure:
+        return Measure("10 tags", tool, 10, runs=[Run(seconds, 0, b"", b"", 1024)])
+
+    rows = [measured("pinlint resolve (cold)", 0.3), measured("pinlint resolve (warm)", 0.1)]
+    rows.append(measured("pindock run", 0.2))
+    assert report("t", rows, {}, {}, None) == 0
+    out = capsys.readouterr().out
+    ratios = {line.split("  ")[1].strip(): line.split()[-1] for line in out.splitlines() if line.startswith("10 tags")}
+    assert ratios["pinlint resolve (cold)"] == "1.50" and ratios["pinlint resolve (warm)"] == "0.50"

@@ -26,7 +26,10 @@ class CheckOptions(NamedTuple):
 def run(options: CheckOptions) -> Outcome:
     config = common.load_config(options.config_file, options.use_config)
     selection = Selection.build(config, options.select, options.ignore, options.extend_select)
-    collected = common.collect(config, selection, options.paths, stdin_filename=options.stdin_filename)
+    # only --online reads the parsed files again: a plain check drops each one once it is linted
+    collected = common.collect(
+        config, selection, options.paths, stdin_filename=options.stdin_filename, keep_files=options.online
+    )
     result = collected.outcome.result
     errors = list(collected.path_errors)
     registry_failed = False

@@ -3,6 +3,8 @@
 `collect` loads the configuration's lock file, discovers the files (or reads stdin), parses and
 lints them; path errors are returned, not raised (the run goes on). `resolve` / `resolver` go
 through `pinlint.resolve` (imported only when called, so `check` never loads the HTTP client).
+Discovery, the parsers and the rules are imported by `collect` only: `pinlint resolve`, which
+reads no file, does not load them.
 """
 
 from __future__ import annotations
@@ -15,16 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from pinlint import config as config_mod
-from pinlint import discover, engine, runner
 from pinlint.config import Config
 from pinlint.errors import UsageError
 from pinlint.model import Diagnostic, ImageUse, Severity
 from pinlint.reference import ImageRef
-from pinlint.sources import text as source_text
-from pinlint.sources.registry import KINDS
 
 if TYPE_CHECKING:
-    from pinlint import lockfile
+    from pinlint import engine, lockfile, runner
     from pinlint.registry.manifest import Manifest
     from pinlint.resolve import ResolveReport
 
@@ -102,8 +101,14 @@ def collect(
     paths: Sequence[str],
     *,
     stdin_filename: str | None = None,
+    keep_files: bool = True,
 ) -> Collected:
-    """Discover, parse and lint; path errors are returned, not raised (the run goes on)."""
+    """Discover, parse and lint; path errors are returned, not raised (the run goes on).
+    `keep_files=False`: the caller reads neither `outcome.facts` nor `outcome.sources`."""
+    from pinlint import discover, runner
+    from pinlint.sources import text as source_text
+    from pinlint.sources.registry import KINDS
+
     paths = list(paths) or ["."]
     lock = load_lock(config)
     items: list[tuple[discover.SourceFile, runner.Loader]] = []
@@ -124,7 +129,7 @@ def collect(
         files, errors = discover.discover(paths, config)
         items = [(f, functools.partial(source_text.read, f.path)) for f in files]
     digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
-    outcome = runner.check_files(items, config, selection, digests)
+    outcome = runner.check_files(items, config, selection, digests, keep_files=keep_files)
     return Collected(config, outcome, errors, lock)
 
 

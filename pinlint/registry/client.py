@@ -108,11 +108,12 @@ class RegistryClient:
         *,
         env: Mapping[str, str] | None = None,
         log: Log | None = None,
+        log_level: int = 2,
     ) -> None:
         self.config = config
         self.env = env
         self.log: Log = log or (lambda level, message: None)
-        self.transport = Transport(config, self.log)
+        self.transport = Transport(config, self.log, log_level if log is not None else -1)
         self.auth = AuthFlows(env, self.log, self.transport.allow_plain_http)
         self.tokens = self.auth.tokens
         self.hosts: dict[str, _HostState] = {}

@@ -2,7 +2,9 @@
 exchange per request.
 
 https with the system trust store (plus a configured `ca-file`), plain http only for loopback
-registries and those configured `insecure` — and never by following a redirect elsewhere.
+registries and those configured `insecure` — and never by following a redirect elsewhere. The
+system trust store is read when the first https request is about to be sent, not before: a run
+that only talks plain http to a loopback registry never pays for parsing it.
 Every exchange has one deadline (a trickling body cannot outlast it) and a size cap; a
 `Content-Encoding` other than one layer of gzip or deflate is refused, and that one layer is
 decoded with the same output cap (pinlint asks for identity; a compression bomb cannot grow).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
+import sys
 import time
 import zlib
 from collections.abc import Mapping
@@ -142,13 +145,15 @@ def _decoder(header: str | None) -> _Decoder | None:
 class Transport:
     """Keep-alive clients per trust store, the scheme of every host, and `send`."""
 
-    def __init__(self, config: Config, log: Log) -> None:
+    def __init__(self, config: Config, log: Log, log_level: int = 2) -> None:
         self.config = config
         self.log = log
+        self.log_level = log_level  # the most detailed level `log` shows: the per-request lines need 2
         self.requests = 0
         self._clients: dict[tuple[int, int], httpx.AsyncClient] = {}
         self._shards = max(1, -(-config.registry.concurrency // 8))
         self._contexts: dict[str, ssl.SSLContext] = {}
+        self._unloaded: list[ssl.SSLContext] = []  # system trust store not read yet (see _system_context)
         self._plain_http: set[str] = set()  # hosts pinlint chose to reach over http (or validated realms)
         timeout = config.registry.timeout
         # no pool timeout: concurrency is bounded per host by semaphores, not by the pool
@@ -162,7 +167,7 @@ class Transport:
         path = os.path.join(self.config.root, os.path.expanduser(ca_file)) if ca_file else ""
         context = self._contexts.get(path)
         if context is None:
-            context = ssl.create_default_context()
+            context = ssl.create_default_context() if path else self._system_context()
             if path:
                 try:
                     context.load_verify_locations(cafile=path)
@@ -172,6 +177,24 @@ class Transport:
                     raise ConfigError(f'{where}: registries."{host}".ca-file: cannot load {path}: {reason}') from None
             self._contexts[path] = context
         return context
+
+    def _system_context(self) -> ssl.SSLContext:
+        """`ssl.create_default_context()` without reading the certificates yet: the
+        `load_trust_store` hook reads them before the first https request of the run."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname
+        keylog = os.environ.get("SSLKEYLOGFILE")  # as create_default_context does
+        if keylog and not sys.flags.ignore_environment and hasattr(context, "keylog_filename"):
+            context.keylog_filename = keylog
+        self._unloaded.append(context)
+        return context
+
+    async def load_trust_store(self, request: httpx.Request) -> None:
+        """Every request, redirects included: before the first https one, read the system trust
+        store into the context made for it (what `create_default_context` does at once)."""
+        if request.url.scheme == "https" and self._unloaded:
+            for context in self._unloaded:
+                context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+            self._unloaded.clear()
 
     def endpoint(self, api_host: str, registry: str) -> Endpoint:
         """How to reach `api_host`, which answers for `registry` (itself, or its mirror)."""
@@ -214,7 +237,7 @@ class Transport:
                 limits=limits,
                 follow_redirects=True,
                 max_redirects=5,
-                event_hooks={"request": [self.check_plain_http]},
+                event_hooks={"request": [self.check_plain_http, self.load_trust_store]},
             )
             self._clients[key] = client
         return client
@@ -277,7 +300,8 @@ class Transport:
                 self._exchange(client, request, not outgoing.token), self.config.registry.timeout
             )
         except (asyncio.TimeoutError, httpx.TimeoutException):
-            self.log(2, f"{request.method} {shown_url(request.url)} -> timed out")
+            if self.log_level >= 2:
+                self.log(2, f"{request.method} {shown_url(request.url)} -> timed out")
             raise Retryable("timed out", transport=True) from None
         except httpx.TransportError as exc:
             tls = tls_failure(exc)
@@ -290,6 +314,7 @@ class Transport:
             raise ResolveError("too many redirects") from None
         except httpx.HTTPError as exc:
             raise ResolveError(f"the registry's answer could not be read ({exc.__class__.__name__})") from None
-        elapsed = (time.monotonic() - started) * 1000
-        self.log(2, f"{request.method} {shown_url(request.url)}{via} -> {answer.status} ({elapsed:.0f} ms)")
+        if self.log_level >= 2:  # the line costs a URL copy per request: only when it is shown
+            elapsed = (time.monotonic() - started) * 1000
+            self.log(2, f"{request.method} {shown_url(request.url)}{via} -> {answer.status} ({elapsed:.0f} ms)")
         return answer
