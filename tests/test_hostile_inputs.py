@@ -515,7 +515,6 @@ def test_overlong_path_component_in_compose_is_a_parse_error(
     assert "PIN900" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, raises=OSError, reason=_WIRE + "workflow.load_lock")
 def test_overlong_lock_file_setting_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = _write(tmp_path, {"pinlint.toml": f'lock-file = "{LONG}"\n', "Dockerfile": "FROM scratch\n"})
     code, err = _check_in(root, capsys)

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinlint import config as config_mod
-from pinlint import discover, engine, runner
+from pinlint import discover, engine, runner, trust
 from pinlint.config import Config
-from pinlint.errors import UsageError
+from pinlint.errors import ConfigError, UsageError
 from pinlint.model import Diagnostic, ImageUse, Severity
 from pinlint.reference import ImageRef
 from pinlint.sources import text as source_text
 from pinlint.sources.registry import KINDS
+from pinlint.trust import UserChoices
 
 if TYPE_CHECKING:
     from pinlint import lockfile
@@ -50,8 +51,9 @@ class Collected:
         self.lock = lock
 
 
-def load_config(config_file: str | None, use_config: bool) -> Config:
-    return config_mod.load(config_file, use_config=use_config)
+def load_config(config_file: str | None, use_config: bool, choices: UserChoices | None = None) -> Config:
+    """The project's configuration as the user lets it apply (pinlint.trust)."""
+    return trust.establish(config_mod.load(config_file, use_config=use_config), choices or UserChoices())
 
 
 def split_codes(values: Sequence[str] | None) -> list[str] | None:
@@ -65,10 +67,30 @@ def lock_path(config: Config) -> Path:
     return config.root / config.lock_file
 
 
+def lock_roots(config: Config, roots: Sequence[Path]) -> tuple[Path, ...]:
+    """Where the lock may be written: the project (`roots`), or with the user's consent to the
+    project's configuration, the `lock-file` it names wherever that is."""
+    if config.trusted:
+        return (*roots, Path(os.path.abspath(lock_path(config))))
+    return tuple(roots)
+
+
 def load_lock(config: Config) -> dict[str, lockfile.LockEntry] | None:
+    """The lock file's entries; None when there is none. One the operating system refuses (a name
+    too long, a loop) or one reached through a symlink leading out of the project is an error."""
     path = lock_path(config)
-    if not path.is_file():
+    state = source_text.file_kind(path)
+    if not state.is_file:
+        if state.reason:
+            raise ConfigError(f"lock-file {path}: {state.reason}")
         return None
+    if not config.trusted:
+        from pinlint.edits import confine
+
+        try:
+            confine(path, (Path(os.path.realpath(config.root)),))
+        except OSError as exc:
+            raise ConfigError(f"lock-file: {exc.strerror}") from None
     from pinlint import lockfile  # only when there is one: it brings datetime, tempfile, tomllib
 
     return lockfile.read(path)
@@ -151,8 +173,11 @@ def resolve(
 ) -> ResolveReport:
     """Resolve through the cache; `fresh` asks the registry anyway (update, lock, --online: is the
     tag still there?). Progress and -v logging go to stderr while it runs."""
+    from pinlint.report.escape import printable
     from pinlint.resolve import resolve_digests, stderr_log
 
+    for warning in config.warnings:  # settings the run ignored or capped: said before any request
+        print(f"pinlint: warning: {printable(warning)}", file=sys.stderr)
     return resolve_digests(
         refs,
         config,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from pinlint import runner
+from pinlint import runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
 from pinlint.errors import UsageError
 from pinlint.model import Diagnostic, ImageUse, RunResult
 from pinlint.reference import ImageRef
+from pinlint.trust import UserChoices
 
 
 class FixOptions(NamedTuple):
@@ -24,6 +25,7 @@ class FixOptions(NamedTuple):
     from_lock: bool = False
     use_cache: bool = True
     verbose: int = 0
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 def _digests_from_lock(collected: common.Collected, refs: list[ImageRef]) -> tuple[dict[str, str], dict[str, str]]:
@@ -54,7 +56,7 @@ def run(options: FixOptions) -> Outcome:
     from pinlint.fix import plan_pins, write_changes
 
     common.refuse_stdin(options.paths, "fix")
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     collected = common.collect(config, Selection.build(config, options.select, options.ignore), options.paths)
     uses = [intent.use for intent in collected.outcome.intents]
     refs = [u.ref for u in uses if u.ref is not None]
@@ -68,7 +70,7 @@ def run(options: FixOptions) -> Outcome:
         registry_failed = bool(report.errors)
     plan = plan_pins(uses, digests, errors, collected.outcome.sources, runner.reparse)
     if not options.diff:
-        write_changes(plan)
+        write_changes(plan, trust.project_roots(config, options.paths))
     pinned = {c.display for c in plan.changes}
     failed = {f.use for f in plan.failures}
     left = _remaining(collected.outcome.result.diagnostics, [u for u in uses if u.path in pinned and u not in failed])

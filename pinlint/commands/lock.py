@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from pinlint import trust
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection, image_ignored
 from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
+from pinlint.trust import UserChoices
 
 if TYPE_CHECKING:
     from pinlint import lockfile
@@ -25,6 +27,7 @@ class LockOptions(NamedTuple):
     platforms: Sequence[str] | None = None  # None: the configuration's
     use_cache: bool = True
     verbose: int = 0
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 class LockOutcome:
@@ -114,7 +117,7 @@ def build_lock(
 def run(options: LockOptions) -> Outcome:
     from pinlint import lockfile
 
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     collected = common.collect(config, Selection.build(config), options.paths)
     platforms = list(options.platforms) if options.platforms else list(config.platforms)
     ask = common.resolver(config, use_cache=options.use_cache, verbose=options.verbose)
@@ -122,7 +125,8 @@ def run(options: LockOptions) -> Outcome:
     path = common.lock_path(config)
     notes = []
     if outcome.entries or path.exists():
-        state = "written" if lockfile.write(path, outcome.entries) else "unchanged"
+        within = common.lock_roots(config, trust.project_roots(config, options.paths))
+        state = "written" if lockfile.write(path, outcome.entries, within) else "unchanged"
         notes.append(f"{config.lock_file}: {len(outcome.entries)} images, {state}.")
     return Outcome(
         registry_failed=bool(outcome.errors),

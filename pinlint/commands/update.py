@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint import runner
+from pinlint import runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
 from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
+from pinlint.trust import UserChoices
 
 if TYPE_CHECKING:
     from pinlint import lockfile
@@ -24,6 +25,7 @@ class UpdateOptions(NamedTuple):
     diff: bool = False
     use_cache: bool = True
     verbose: int = 0
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 def _lock_tag(key: str) -> ImageRef | None:
@@ -68,7 +70,7 @@ def run(options: UpdateOptions) -> Outcome:
     from pinlint.fix import plan_updates, write_changes
 
     common.refuse_stdin(options.paths, "update")
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     collected = common.collect(config, Selection.build(config), options.paths)
     uses = [u for u in common.all_uses(collected) if u.ref is not None and u.ref.digest and u.ref.tag]
     tags = [ImageRef(r.domain, r.path, r.tag, None) for u in uses if (r := u.ref) is not None]
@@ -83,8 +85,11 @@ def run(options: UpdateOptions) -> Outcome:
     plan = plan_updates(uses, digests, report.errors, collected.outcome.sources, runner.reparse)
     notes: list[str] = []
     if not options.diff:
-        write_changes(plan)
-        if lock is not None and lockfile.write(common.lock_path(config), refresh_lock(lock, report.manifests)):
+        roots = trust.project_roots(config, options.paths)
+        write_changes(plan, roots)
+        refreshed = refresh_lock(lock, report.manifests) if lock is not None else None
+        lock_roots = common.lock_roots(config, roots)
+        if refreshed is not None and lockfile.write(common.lock_path(config), refreshed, lock_roots):
             notes.append(f"Updated {config.lock_file}.")
     return Outcome(
         # a digest the registry answered for but that could not be rewritten is left for the user

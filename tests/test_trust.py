@@ -1,0 +1,261 @@
+"""Issue 12: what a hostile repository may not decide — each test reproduces one attack.
+
+Item 7: the project's configuration cannot weaken transport security (`insecure`, `ca-file`,
+`mirror`, huge limits) without the user's consent from outside the repository (pinlint.trust).
+Item 3: no write outside the project, whatever the paths in files, symlinks or `lock-file` say
+(edits.confine at the write sink).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pinlint import config as config_mod
+from pinlint import trust
+from pinlint.config import RegistryHost, RegistrySettings
+from pinlint.errors import ConfigError
+from pinlint.trust import UserChoices
+
+Cli = Callable[..., Any]
+Write = Callable[..., Path]
+
+pytestmark = pytest.mark.usefixtures("isolated")
+
+
+def _project_config(project: Path, text: str) -> config_mod.Config:
+    (project / "pinlint.toml").write_text(text)
+    return config_mod.load(cwd=project)
+
+
+def _user_config(text: str) -> Path:
+    path = trust.user_config_path(__import__("os").environ)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+HOSTILE = """
+[registry]
+retries = 100000000
+concurrency = 100000
+timeout = 86400
+
+[registries."registry.example.com"]
+insecure = true
+ca-file = "mitm.pem"
+mirror = "evil.example.net"
+"""
+
+
+# -- item 7: the project's security settings need consent ----------------------------------------
+
+
+def test_without_consent_security_settings_are_ignored_and_named(project: Path) -> None:
+    config = trust.establish(_project_config(project, HOSTILE), UserChoices(), {})
+    assert dict(config.registries) == {}
+    assert not config.trusted
+    joined = "\n".join(config.warnings)
+    for setting in ("insecure", "ca-file", "mirror"):
+        assert f'registries."registry.example.com".{setting} ignored' in joined
+    assert config.registry == RegistrySettings(concurrency=64, timeout=120.0, retries=10, cache_ttl=300)
+    assert "registry.retries = 100000000 is more than a project may set; 10 used" in joined
+
+
+def test_the_flag_is_consent(project: Path) -> None:
+    config = trust.establish(_project_config(project, HOSTILE), UserChoices(trust_project_config=True), {})
+    host = config.registries["registry.example.com"]
+    assert host == RegistryHost(insecure=True, ca_file="mitm.pem", mirror="evil.example.net")
+    assert config.registry.retries == 100000000 and config.warnings == ()
+
+
+@pytest.mark.parametrize("how", ["everything", "this-project"])
+def test_the_user_configuration_is_consent(project: Path, how: str) -> None:
+    config = _project_config(project, HOSTILE)
+    _user_config("trust-project-config = true\n" if how == "everything" else f'trusted-projects = ["{project}"]\n')
+    established = trust.establish(config, UserChoices())
+    assert established.trusted and established.registries["registry.example.com"].insecure
+
+
+def test_another_project_listed_is_no_consent(project: Path, tmp_path: Path) -> None:
+    _user_config(f'trusted-projects = ["{tmp_path / "elsewhere"}"]\n')
+    established = trust.establish(_project_config(project, HOSTILE), UserChoices())
+    assert not established.trusted and dict(established.registries) == {}
+
+
+def test_user_settings_win_and_are_not_capped(project: Path) -> None:
+    user = _user_config('[registry]\nretries = 50\n\n[registries."registry.example.com"]\nca-file = "corp.pem"\n')
+    established = trust.establish(_project_config(project, HOSTILE), UserChoices())
+    assert established.registry.retries == 50
+    assert established.registries["registry.example.com"] == RegistryHost(ca_file=str(user.parent / "corp.pem"))
+
+
+def test_unknown_user_key_is_an_error_naming_it(project: Path) -> None:
+    _user_config("insecure = true\n")
+    with pytest.raises(ConfigError, match=r"config\.toml: unknown key 'insecure'"):
+        trust.establish(config_mod.Config(root=project), UserChoices())
+
+
+def test_an_insecure_project_setting_does_not_downgrade_to_http(project: Path) -> None:
+    from pinlint.registry.transport import Transport
+
+    config = _project_config(project, '[registries."registry.example.com"]\ninsecure = true\n')
+    untrusted = Transport(trust.establish(config, UserChoices(), {}), lambda level, message: None)
+    assert untrusted.endpoint("registry.example.com", "registry.example.com").scheme == "https"
+    trusted = Transport(trust.establish(config, UserChoices(True), {}), lambda level, message: None)
+    assert trusted.endpoint("registry.example.com", "registry.example.com").scheme == "http"
+
+
+def test_a_ca_file_shipped_in_the_repository_is_not_trusted(
+    cli: Cli, write: Write, project: Path, tls_registry: Any, ca_file: Path, images: Any
+) -> None:
+    # the attacker's CA would let a man in the middle receive the user's credentials
+    shutil.copy(ca_file, project / "ca.pem")
+    write("pinlint.toml", f'[registry]\nretries = 0\n\n[registries."{tls_registry.host}"]\nca-file = "ca.pem"\n')
+    ref = f"{tls_registry.host}/test/app:single-oci"
+    run = cli("resolve", "--no-cache", ref)
+    assert run.code == 3 and run.out == ""
+    assert f'pinlint: warning: {project / "pinlint.toml"}: registries."{tls_registry.host}".ca-file ignored' in run.err
+    trusted = cli("resolve", "--no-cache", "--trust-project-config", ref)
+    assert trusted.code == 0 and trusted.out == f"{ref}@{images['single-oci'].digest}\n", trusted.err
+    assert "warning" not in trusted.err
+
+
+def test_the_users_own_ca_file_is_used(
+    cli: Cli, write: Write, tls_registry: Any, ca_file: Path, images: Any
+) -> None:
+    _user_config(f'[registries."{tls_registry.host}"]\nca-file = "{ca_file}"\n')
+    ref = f"{tls_registry.host}/test/app:single-oci"
+    run = cli("resolve", "--no-config", ref)
+    assert run.code == 0 and run.out == f"{ref}@{images['single-oci'].digest}\n", run.err
+
+
+def test_a_mirror_set_by_the_project_does_not_answer(
+    cli: Cli, write: Write, registry: Any, images: Any
+) -> None:
+    # the mirror chooses the digest `fix` writes; here it is a closed port, so honouring it fails
+    name = f"localhost:{registry.port}"
+    write("pinlint.toml", f'[registry]\nretries = 0\n\n[registries."{name}"]\nmirror = "127.0.0.1:1"\n')
+    ref = f"{name}/test/app:single-oci"
+    run = cli("resolve", "--no-cache", ref)
+    assert run.code == 0 and run.out == f"{ref}@{images['single-oci'].digest}\n", run.err
+    assert f'registries."{name}".mirror ignored' in run.err
+    assert cli("resolve", "--no-cache", "--trust-project-config", ref).code == 3
+
+
+def test_check_offline_says_nothing_about_registry_settings(cli: Cli, write: Write) -> None:
+    write("pinlint.toml", HOSTILE)
+    write("Dockerfile", "FROM scratch\n")
+    run = cli("check")
+    assert run.code == 0 and "warning" not in run.err
+
+
+# -- item 3 and the lock-file setting: no write outside the project ------------------------------
+
+
+@pytest.mark.parametrize("where", ["../outside.lock", "ABSOLUTE", "../../.bash_profile"])
+def test_a_lock_file_setting_outside_the_project_is_refused(
+    cli: Cli, write: Write, project: Path, registry: Any, images: Any, where: str
+) -> None:
+    target = project.parent / "abs.lock" if where == "ABSOLUTE" else (project / where).resolve()
+    write("pinlint.toml", f'lock-file = "{target if where == "ABSOLUTE" else where}"\n')
+    write("Dockerfile", f"FROM {registry.host}/test/app:single-oci\n")
+    for command in ("lock", "check", "update", "fix"):
+        run = cli(command)
+        assert run.code == 2, (command, run.err)
+        assert "is outside the project root" in run.err and "--trust-project-config" in run.err
+        assert len(run.err.splitlines()) == 1
+    assert not target.exists()
+
+
+def test_a_lock_file_outside_with_consent_is_written(
+    cli: Cli, write: Write, project: Path, registry: Any, images: Any
+) -> None:
+    write("pinlint.toml", 'lock-file = "../shared/pinlint.lock"\n')
+    write("Dockerfile", f"FROM {registry.host}/test/app:single-oci\n")
+    run = cli("lock", "--trust-project-config")
+    assert run.code == 0, run.err
+    assert images["single-oci"].digest in (project.parent / "shared" / "pinlint.lock").read_text()
+
+
+@pytest.mark.parametrize("dangling", [True, False])
+def test_a_lock_symlink_leading_outside_is_not_written(
+    cli: Cli, write: Write, project: Path, registry: Any, images: Any, dangling: bool
+) -> None:
+    profile = project.parent / ".bash_profile"
+    if not dangling:
+        profile.write_text("echo hello\n")
+    (project / "pinlint.lock").symlink_to(profile)
+    write("Dockerfile", f"FROM {registry.host}/test/app:single-oci\n")
+    run = cli("lock", "--no-config")
+    assert run.code == 2
+    assert "is outside the project" in run.err
+    if dangling:
+        assert not profile.exists()
+    else:
+        assert profile.read_text() == "echo hello\n"
+    assert not list(project.parent.glob("*.pinlint-tmp"))
+
+
+def _outside(project: Path, name: str, text: str) -> Path:
+    path = project.parent / "outside" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "compose",
+    [
+        "services:\n  app:\n    build: ../outside\n",
+        "services:\n  app:\n    build:\n      context: .\n      dockerfile: ../outside/Dockerfile\n",
+        "services:\n  app:\n    build:\n      context: .\n      dockerfile: {absolute}\n",
+        "include:\n  - ../outside/compose.yaml\nservices: {{}}\n",
+        "services:\n  app:\n    extends:\n      file: ../outside/compose.yaml\n      service: base\n",
+    ],
+    ids=["context", "dockerfile", "absolute", "include", "extends"],
+)
+def test_fix_does_not_write_files_named_by_paths_in_compose(
+    cli: Cli, write: Write, project: Path, registry: Any, images: Any, compose: str
+) -> None:
+    ref = f"{registry.host}/test/app:single-oci"
+    dockerfile = _outside(project, "Dockerfile", f"FROM {ref}\n")
+    other = _outside(project, "compose.yaml", f"services:\n  base:\n    image: {ref}\n")
+    write("compose.yaml", compose.format(absolute=dockerfile))
+    run = cli("fix", "--no-config")
+    assert dockerfile.read_text() == f"FROM {ref}\n"
+    assert other.read_text() == f"services:\n  base:\n    image: {ref}\n"
+    assert "outside the project" in run.out + run.err
+    assert run.code != 0
+
+
+def test_fix_and_update_do_not_follow_a_symlinked_dockerfile_outside(
+    cli: Cli, write: Write, project: Path, registry: Any, images: Any
+) -> None:
+    ref = f"{registry.host}/test/app:single-oci"
+    stale = f"{ref}@{images['multi-oci'].digest}"
+    target = _outside(project, "Dockerfile", f"FROM {ref}\n")
+    moved = _outside(project, "Dockerfile.pinned", f"FROM {stale}\n")
+    (project / "Dockerfile").symlink_to(target)
+    (project / "pinned.Dockerfile").symlink_to(moved)
+    write("inside/Dockerfile", f"FROM {ref}\n")
+    fixed = cli("fix", "--no-config")
+    updated = cli("update", "--no-config")
+    assert target.read_text() == f"FROM {ref}\n" and moved.read_text() == f"FROM {stale}\n"
+    assert (project / "inside" / "Dockerfile").read_text() == f"FROM {ref}@{images['single-oci'].digest}\n"
+    for run in (fixed, updated):
+        assert run.code != 0 and "outside the project" in run.out + run.err
+
+
+def test_a_file_outside_named_on_the_command_line_is_written(
+    cli: Cli, project: Path, registry: Any, images: Any
+) -> None:
+    ref = f"{registry.host}/test/app:single-oci"
+    elsewhere = _outside(project, "Dockerfile", f"FROM {ref}\n")
+    run = cli("fix", "--no-config", str(elsewhere))
+    assert run.code == 0, run.err
+    assert elsewhere.read_text() == f"FROM {ref}@{images['single-oci'].digest}\n"
