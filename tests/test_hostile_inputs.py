@@ -261,9 +261,6 @@ def test_budget_bounds_fan_out_of_one_value() -> None:
         expand(word, env)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="sources/dockerfile.py must pass one ExpansionBudget per file to expand() (lead wires it)"
-)
 def test_fan_out_of_a_large_arg_is_bounded_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # 60 000 lines of `ARG Bn=${A}` with a 4 KB A (950 KB file): 2.2 GB and 35 s without a budget.
     lines = "".join(f"ARG B{i}=${{A}}\n" for i in range(300))
