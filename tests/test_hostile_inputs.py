@@ -518,7 +518,6 @@ def test_overlong_lock_file_setting_is_a_one_line_error(tmp_path: Path, capsys: 
     assert code in (0, 2) and "Traceback" not in err
 
 
-@pytest.mark.xfail(strict=True, raises=OSError, reason=_WIRE + "discover.discover (paths given on the command line)")
 def test_overlong_path_argument_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--no-config", str(tmp_path / LONG)]) == 2
     assert len(capsys.readouterr().err.splitlines()) == 1
