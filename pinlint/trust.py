@@ -211,6 +211,12 @@ def _explicit_environment(
             env[name] = value
         elif name in environ:
             env[name] = environ[name]
+    for name, value in env.items():
+        if looks_secret(name, value):
+            raise UsageError(
+                f"variable {name}: its {'name' if looks_secret(name, '') else 'value'} looks like a secret; "
+                f"pinlint does not interpolate secrets into image references (pass the image's own variables)"
+            )
     return env
 
 
@@ -250,3 +256,47 @@ def project_roots(config: Config, paths: Sequence[str]) -> tuple[Path, ...]:
             continue  # a path in the project that leads out of it through a symlink
         roots.append(real)
     return tuple(roots)
+
+
+# -- secret-looking values: never used for interpolation, so never printed nor sent -------------
+
+_SECRET_WORDS = frozenset(
+    {
+        "AUTH", "APIKEY", "COOKIE", "CREDENTIAL", "CREDENTIALS", "CREDS", "PASS", "PASSPHRASE",
+        "PASSWD", "PASSWORD", "PAT", "PRIVATE", "SECRET", "SECRETS", "SESSION", "TOKEN", "TOKENS",
+    }
+)  # fmt: skip
+_SECRET_VALUE = re.compile(
+    r"""
+      (?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}       # GitHub tokens
+    | github_pat_\w{20,}
+    | gl(?:pat|dt|rt|cbt|ptt|oas)-[\w-]{16,}          # GitLab tokens
+    | xox[abposr]-[\w-]{10,}                          # Slack
+    | (?:AKIA|ASIA)[A-Z0-9]{16}                       # AWS access key ids
+    | (?:sk|rk)_(?:live|test)_\w{16,} | sk-[\w-]{20,}  # Stripe, OpenAI-style keys
+    | (?:npm_|pypi-|dckr_pat_)[\w-]{16,}              # registries' tokens
+    | eyJ[\w-]{8,}\.[\w-]{8,}\.                       # a JWT
+    | -----BEGIN[ A-Z]*(?:PRIVATE\ KEY|CERTIFICATE)
+    | [a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@          # a URL with a password
+    | "(?:auth|password|identitytoken|registrytoken)"\s*:
+    """,
+    re.VERBOSE,
+)
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
+
+
+def looks_secret(name: str, value: str) -> bool:
+    """Whether a variable passed from the environment is likely a credential, by its name
+    (`GITHUB_TOKEN`, `DOCKER_AUTH_CONFIG`, `AWS_SECRET_ACCESS_KEY`, `*_KEY`) or its value (a
+    known token format, a JWT, a PEM block, a URL with a password, Docker's auth JSON, or 32+
+    characters of base64 mixing upper case, lower case and digits). Image tags, versions and
+    lower-case hex commit ids do not look secret."""
+    words = set(re.split(r"[^A-Z0-9]+", name.upper()))
+    if words & _SECRET_WORDS or name.upper().endswith("KEY"):
+        return True
+    if _SECRET_VALUE.search(value):
+        return True
+    for run in _BASE64_RUN.findall(value):
+        if any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run):
+            return True
+    return False

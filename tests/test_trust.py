@@ -8,6 +8,7 @@ Item 3: no write outside the project, whatever the paths in files, symlinks or `
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +34,7 @@ def _project_config(project: Path, text: str) -> config_mod.Config:
 
 
 def _user_config(text: str) -> Path:
-    path = trust.user_config_path(__import__("os").environ)
+    path = trust.user_config_path(os.environ)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
@@ -259,3 +260,82 @@ def test_a_file_outside_named_on_the_command_line_is_written(
     run = cli("fix", "--no-config", str(elsewhere))
     assert run.code == 0, run.err
     assert elsewhere.read_text() == f"FROM {ref}@{images['single-oci'].digest}\n"
+
+
+# -- item 1: what interpolation may take from the environment ------------------------------------
+
+
+def test_nothing_from_the_environment_by_default(project: Path) -> None:
+    environ = {"TAG": "1.25", "GITHUB_TOKEN": "ghp_" + "a1B2" * 9, "HOME": "/root"}
+    assert dict(trust.establish(config_mod.Config(root=project), UserChoices(), environ).env) == {}
+
+
+def test_variables_the_user_passes(project: Path, tmp_path: Path) -> None:
+    env_file = tmp_path / "vars.env"
+    env_file.write_text("FROM_FILE=3.12\nQUOTED='a b'\n")
+    _user_config('pass-env = ["USER_TAG"]\n')
+    environ = {**os.environ, "USER_TAG": "1", "NAMED": "2", "OTHER": "3"}
+    choices = UserChoices(env=("NAMED", "GIVEN=4", "ABSENT"), env_files=(str(env_file),))
+    env = trust.establish(config_mod.Config(root=project), choices, environ).env
+    assert dict(env) == {"USER_TAG": "1", "NAMED": "2", "GIVEN": "4", "FROM_FILE": "3.12", "QUOTED": "a b"}
+
+
+def test_the_projects_pass_env_needs_consent(project: Path) -> None:
+    config = _project_config(project, 'pass-env = ["TAG"]\n')
+    untrusted = trust.establish(config, UserChoices(), {"TAG": "1"})
+    assert dict(untrusted.env) == {} and "pass-env ignored (TAG)" in untrusted.warnings[0]
+    assert dict(trust.establish(config, UserChoices(True), {"TAG": "1"}).env) == {"TAG": "1"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GITHUB_TOKEN", "ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
+        ("CI_JOB_TOKEN", "64_abc"),
+        ("DOCKER_AUTH_CONFIG", '{"auths": {"x": {"auth": "dXNlcjpwYXNz"}}}'),
+        ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ("NPM_PASSWORD", "hunter2"),
+        ("TAG", "ghp_0123456789abcdefABCDEF0123456789abcd"),
+        ("TAG", "glpat-0123456789abcdefABCD"),
+        ("TAG", "AKIAIOSFODNN7EXAMPLE"),
+        ("TAG", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"),
+        ("TAG", "-----BEGIN OPENSSH PRIVATE KEY-----"),
+        ("REGISTRY", "https://user:hunter2@registry.example.com"),
+        ("TAG", "dXNlcm5hbWU6cGFzc3dvcmQxMjM0NTY3ODkwYWJj"),
+        ("TAG", '{"auth": "x"}'),
+    ],
+)
+def test_secret_looking_variables(name: str, value: str) -> None:
+    assert trust.looks_secret(name, value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TAG", "1.25.3-alpine3.19"),
+        ("GITHUB_SHA", "3f786850e387550fdab836ed7e6dc881de23001b"),
+        ("PWD", "/home/runner/work/app"),
+        ("IMAGE", "ghcr.io/my-org/my-app:v2.3.1"),
+        ("DIGEST", "sha256:" + "0123456789abcdef" * 4),
+        ("CI_COMMIT_REF_SLUG", "feature-add-login-page"),
+        ("AUTHOR", "ada"),
+    ],
+)
+def test_ordinary_variables(name: str, value: str) -> None:
+    assert not trust.looks_secret(name, value)
+
+
+@pytest.mark.parametrize("how", ["flag", "name=value", "user-config"])
+def test_a_secret_passed_on_is_refused_without_printing_it(project: Path, how: str) -> None:
+    secret = "ghp_" + "Zx9Q" * 9
+    environ = {**os.environ, "GITHUB_TOKEN": secret, "TAG": secret}
+    choices = UserChoices()
+    if how == "flag":
+        choices = UserChoices(env=("GITHUB_TOKEN",))
+    elif how == "name=value":
+        choices = UserChoices(env=(f"TAG={secret}",))
+    else:
+        _user_config('pass-env = ["TAG"]\n')
+    with pytest.raises(trust.UsageError) as caught:
+        trust.establish(config_mod.Config(root=project), choices, environ)
+    assert "looks like a secret" in str(caught.value) and secret not in str(caught.value)
