@@ -568,10 +568,6 @@ def hostile_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         server.server_close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lead wires report.escape.echo into registry/client.py _error_detail and error_line into cli.py",
-)
 def test_registry_error_body_cannot_inject_workflow_commands(
     hostile_registry: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
