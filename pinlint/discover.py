@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from pinlint.config import Config
 from pinlint.gitignore import GitIgnore, find_repo_root, glob_regex
-from pinlint.sources.registry import HEAD_BYTES, KINDS
+from pinlint.sources.registry import COMPOSE, HEAD_BYTES, KINDS
 from pinlint.sources.text import file_kind
 
 
@@ -39,6 +39,7 @@ class SourceFile(NamedTuple):
     path: Path  # as given or found (not resolved: symlinks stay symlinks)
     display: str  # what reports show: relative to the working directory when below it
     kind: str
+    explicit: bool = False  # named on the command line: never skipped without a word
 
 
 class _Excluder:
@@ -97,12 +98,19 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
             if explicit_kind is None:
                 errors.append(f"{arg}: not a kind of file pinlint reads")
             else:
-                found.setdefault(absolute(path), SourceFile(path, display_path(path, cwd), explicit_kind))
+                source = SourceFile(path, display_path(path, cwd), explicit_kind, explicit=True)
+                found.setdefault(absolute(path), source)
         elif state.kind == "other":
             errors.append(f"{arg}: not a regular file")
         else:
             errors.append(f"{arg}: {state.reason or 'No such file or directory'}")
     return sorted(found.values(), key=lambda f: f.display), errors
+
+
+def project_compose_files(config: Config) -> list[Path]:
+    """Every Compose file the walk finds under the project root, whatever paths a run checks: what
+    they build decides what the project's Dockerfiles mean (the partial-run property)."""
+    return [path for path, kind in _walk(config.root, _Excluder(config)) if kind == COMPOSE]
 
 
 def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:

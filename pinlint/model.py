@@ -270,3 +270,15 @@ class RunResult:
     def __init__(self, diagnostics: list[Diagnostic] | None = None, files_checked: int = 0) -> None:
         self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
         self.files_checked = files_checked
+
+
+class CodedMessage(str):
+    """A message in `FileFacts.errors` that belongs to another "source" rule than PIN900 (a
+    build that cannot run is PIN901, a named file of no kind pinlint reads is PIN902)."""
+
+    code: str
+
+    def __new__(cls, text: str, code: str) -> CodedMessage:
+        message = super().__new__(cls, text)
+        message.code = code
+        return message

@@ -5,8 +5,12 @@ Which parser reads a file, and in which order kinds are read, is the source regi
 further Compose files (`include:`, `extends.file`), read at once, and the Dockerfiles it
 builds, with build arguments. A file of a `per_context` kind (a Dockerfile) is parsed once per
 distinct context it was named with (instead of once without any), and its findings are
-reported at its own path, once. A file that cannot be read or decoded becomes a PIN900
-diagnostic and the run goes on.
+reported at its own path, once. A file the run reads without a context is read with the
+contexts the project's files name it with (the registry's project hooks: a Dockerfile checked
+alone gets the build arguments of the Compose files that build it), and an image use that
+names an image the project builds is no registry reference (dropped before the rules). A file
+that cannot be read or decoded becomes a PIN900 diagnostic; a file named on the command line
+that is not of its kind after all becomes PIN902; the run goes on.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import NamedTuple
 from pinlint import engine
 from pinlint.config import Config
 from pinlint.discover import SourceFile, display_path, relative_to_root
-from pinlint.model import Diagnostic, FileFacts, PinIntent, RunResult, Span, TextIndex
+from pinlint.model import CodedMessage, Diagnostic, FileFacts, PinIntent, RunResult, Span, TextIndex
 from pinlint.sources import text as source_text
 from pinlint.sources.registry import KINDS, Follow, ParseRun
 
@@ -84,10 +88,11 @@ class _Run:
         self.seen: set[tuple[str, Path]] = set()
         self.reported: set[tuple[str, int, int, str, str]] = set()
         self.pending: dict[tuple[str, Path], list[object]] = {}  # per-context kinds: contexts named so far
-        self.parsers = ParseRun()
+        self.parsers = ParseRun(config, self.cwd)
 
     def lint(self, facts: FileFacts, path: Path) -> None:
         codes = self.selection.for_file(_relative(path, self.config.root))
+        facts.images[:] = [use for use in facts.images if not KINDS.built_locally(use, self.parsers)]
         diagnostics = engine.lint(facts, self.config, codes, lock=self.lock)
         fresh: list[Diagnostic] = []
         for d in diagnostics:
@@ -115,6 +120,10 @@ class _Run:
         self.outcome.sources[source.display] = SourceRecord(source.path, kind.name, loaded.text, loaded.bom)
         parsed = KINDS.module(kind.name).parse(loaded.text, source.path, source.display, contexts, self.parsers)
         if not parsed.checked:
+            if source.explicit:  # named on the command line: say why nothing was checked
+                message = CodedMessage(f"not a file kind pinlint reads: {parsed.reason} (nothing checked)", "PIN902")
+                self.outcome.result.files_checked += 1
+                self.lint(_error_facts(source.display, kind.name, message), source.path)
             return
         self.outcome.result.files_checked += 1
         for facts in parsed.facts:
@@ -144,8 +153,10 @@ def check_files(
         by_kind.setdefault(source.kind, []).append((source, load))
     for kind in KINDS.kinds:
         for source, load in by_kind.get(kind.name, []):
-            named = kind.per_context and source.display != "-"
-            contexts = run.pending.pop((kind.name, source.path.resolve()), []) if named else []
+            named = source.display != "-"
+            contexts = run.pending.pop((kind.name, source.path.resolve()), []) if named and kind.per_context else []
+            if not contexts and named:  # checked without the file that names it: as the project names it
+                contexts = KINDS.project_contexts(kind.name, source.path, run.parsers)
             run.check(source, load, contexts)
         for (pending_kind, path), contexts in list(run.pending.items()):
             if pending_kind == kind.name:  # named by another file, not found by discovery

@@ -25,10 +25,12 @@ import pytest
 import yaml
 
 from pinlint.cli import main
+from pinlint.discover import kind_of
 from pinlint.model import ImageUse, Span
 from pinlint.rules.pin006 import literal_digest_with_variable_tag
 from pinlint.sources.compose import ComposeResult, parse_compose
 from pinlint.sources.expand import literal
+from pinlint.sources.registry import COMPOSE, DOCKERFILE
 
 CORPUS_DIR = Path(__file__).parent / "data" / "compose"
 CASES = sorted(p.name for p in CORPUS_DIR.iterdir() if p.is_dir() and re.match(r"\d\d-", p.name))
@@ -88,7 +90,7 @@ def test_corpus_has_at_least_35_cases() -> None:
     for name in CASES:
         folder = CORPUS_DIR / name
         assert (folder / "expected.txt").is_file(), name
-        compose_files = [p for p in folder.iterdir() if p.name.startswith(("compose.", "docker-compose."))]
+        compose_files = [p for p in folder.iterdir() if kind_of(p, explicit=False) == COMPOSE]
         assert compose_files, f"{name} has no compose file"
 
 
@@ -413,7 +415,17 @@ def test_missing_dockerfile_is_an_error_at_the_build(tmp_path: Path) -> None:
     result = parse("services:\n  a:\n    build: ./missing\n", location=tmp_path / "compose.yaml")
     assert result.builds == []
     assert [(where(span), message) for span, message in result.facts.errors] == [
-        ((3, 12, 3, 12), "build: Dockerfile not found: missing/Dockerfile")
+        ((3, 12, 3, 12), "build: context directory not found: missing")
+    ]
+    # a build that cannot run is PIN901 (build-error), not a parse error
+    assert [getattr(message, "code", "PIN900") for _, message in result.facts.errors] == ["PIN901"]
+
+
+def test_missing_dockerfile_in_an_existing_context_is_a_build_error(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    result = parse("services:\n  a:\n    build: ./app\n", location=tmp_path / "compose.yaml")
+    assert [(where(span), message, message.code) for span, message in result.facts.errors] == [
+        ((3, 12, 3, 12), "build: Dockerfile not found: app/Dockerfile", "PIN901")
     ]
 
 
@@ -481,9 +493,14 @@ def test_legacy_layout_services_at_the_top_level() -> None:
     ("text", "expected"),
     [
         pytest.param(
-            "services:\n  a: {image: nginx}\n---\nservices:\n  b: {image: redis}\n",
-            [((4, 1, 4, 1), "a Compose file holds one YAML document; found several")],
-            id="multi-document",
+            "services:\n  a: {image: nginx}\n---\n- b\n",
+            [((4, 1, 4, 1), "a Compose file must be a mapping at the top level")],
+            id="second-document-not-a-mapping",
+        ),
+        pytest.param(
+            "name: x\nsevices:\n  b: {image: redis}\n",
+            [((2, 1, 2, 1), "unknown top-level key 'sevices' in a Compose file (did you mean 'services'?)")],
+            id="misspelled-top-level-key",
         ),
         pytest.param(
             "- services: {}\n",
@@ -543,3 +560,44 @@ def test_inline_reference_across_dollar_dollar_covers_the_written_text() -> None
     use = one(text)
     assert where(use.span) == (6, 14, 6, 29)
     assert use.text == source(text, use.span) == "busybox:$${TAG}"
+
+
+# -- the partial-run property over the corpus --------------------------------------------------
+
+
+def _dockerfiles_of(folder: Path) -> list[str]:
+    return sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and kind_of(p, False) == DOCKERFILE
+    )
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if _dockerfiles_of(CORPUS_DIR / n)])
+def test_dockerfile_checked_alone_gets_the_project_verdict(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pinlint check app/Dockerfile` says about that file what `pinlint check .` says: the
+    Compose files that build it (their build args, the images they build) are read either way."""
+    folder = CORPUS_DIR / name
+    _clean_environment(monkeypatch, folder)
+    monkeypatch.chdir(folder)
+    expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
+    for dockerfile in _dockerfiles_of(folder):
+        capsys.readouterr()
+        main(["check", "--no-config", dockerfile])
+        out = capsys.readouterr().out
+        lines = [line for line in out.splitlines() if not line.startswith(SUMMARY_PREFIXES)]
+        assert lines == [line for line in expected if line.startswith(f"{dockerfile}:")], dockerfile
+
+
+def test_every_document_of_a_multi_document_file_is_fixable() -> None:
+    # compose-go loader.go loadYamlFile merges every document; each image keeps its own node,
+    # so a fix can pin it where it is written
+    text = (
+        "services:\n  a:\n    image: nginx:1.25\n---\n"
+        "services:\n  b:\n    image: redis:7.2\n  a:\n    restart: always\n"
+    )
+    uses = images(text)
+    assert [(u.text, where(u.span), u.pin_span is not None) for u in uses] == [
+        ("nginx:1.25", (3, 12, 3, 22), True),
+        ("redis:7.2", (7, 12, 7, 21), True),
+    ]

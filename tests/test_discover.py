@@ -7,6 +7,7 @@ marks a repository root for the walker, as for ruff).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,6 +82,8 @@ def test_dockerfile_names(name: str, expected: bool) -> None:
         ("Dockerfile", False, DOCKERFILE),
         ("compose.yaml", False, COMPOSE),
         ("docker-compose.override.yml", False, COMPOSE),
+        ("docker-compose-prod.yml", False, COMPOSE),
+        ("compose-dev.yaml", False, COMPOSE),
         ("README.md", False, None),
         ("base-image.txt", True, DOCKERFILE),
         ("stack.yml", True, COMPOSE),
@@ -120,6 +123,20 @@ def test_walk_finds_every_name_form_and_skips_the_rest(cli: Cli, write: Write) -
     assert run.lines[-2] == "Found 7 problems in 7 of 7 files checked."
 
 
+def test_walk_finds_dash_named_compose_files(cli: Cli, write: Write) -> None:
+    # docker-compose-<name>.yml and compose-<name>.yaml are per-environment Compose files
+    # (`docker compose -f docker-compose-prod.yml`); the walk used to skip them silently.
+    service = "services:\n  web:\n    image: nginx:1.25\n"
+    for name in ["docker-compose-prod.yml", "compose-dev.yaml", "deploy/docker-compose-ci.yaml", "compose-x.yml"]:
+        write(name, service)
+    write("compose-notes.txt", service)
+    write("my-compose-prod.yml", service)
+    run = cli("check")
+    found = ["compose-dev.yaml", "compose-x.yml", "deploy/docker-compose-ci.yaml", "docker-compose-prod.yml"]
+    assert checked(run) == found
+    assert run.lines[-2] == "Found 4 problems in 4 of 4 files checked."
+
+
 def test_output_order_is_sorted_and_stable(cli: Cli, write: Write) -> None:
     for name in ["zeta/Dockerfile", "alpha/Dockerfile", "mid/b/Dockerfile", "mid/a/Dockerfile", "mid/Dockerfile"]:
         write(name, APP)
@@ -141,6 +158,26 @@ def test_explicit_files_are_checked_whatever_their_name(cli: Cli, write: Write) 
     run = cli("check", "docker/base.image", "README.md")
     assert checked(run) == ["docker/base.image"]
     assert run.lines[-2] == "Found 1 problem in 1 of 2 files checked."
+
+
+def test_a_named_yaml_file_that_is_not_compose_is_reported_not_skipped(cli: Cli, write: Write) -> None:
+    # `pinlint check values.yaml` used to say "All checks passed! (0 files checked)"
+    write("deploy/values.yaml", "image:\n  repository: nginx\n  tag: '1.25'\n")
+    write("deploy/stack.yaml", "services:\n  web:\n    image: nginx:1.25\n")
+    run = cli("check", "deploy/values.yaml")
+    assert run.code == 0  # info: below the default fail level
+    assert run.lines[0] == (
+        "deploy/values.yaml:1:1: PIN902 not a file kind pinlint reads: YAML without Compose services (nothing checked)"
+    )
+    assert run.lines[-1] == "Found 1 problem in 1 of 1 files checked."
+    report = json.loads(cli("check", "--format", "json", "deploy/values.yaml").out)
+    assert report["files_checked"] == 1
+    assert [(d["code"], d["severity"]) for d in report["diagnostics"]] == [("PIN902", "info")]
+    github = cli("check", "--format", "github", "deploy/values.yaml").out
+    assert github.startswith("::notice file=deploy/values.yaml,line=1,col=1,")
+    # walking the directory: values.yaml is not looked at, stack.yaml has no Compose name either
+    assert cli("check", "deploy").out == "All checks passed! (0 files checked)\n"
+    assert checked(cli("check", "deploy/stack.yaml")) == ["deploy/stack.yaml"]
 
 
 def test_a_directory_named_dockerfile_is_walked_not_read(cli: Cli, write: Write) -> None:
@@ -381,7 +418,6 @@ def test_discover_display_keeps_paths_outside_the_working_directory(
 
 
 # -- paths with `..` -------------------------------------------------------------------------
-
 
 
 def test_gitignore_applies_when_walking_a_parent_given_with_dotdot(

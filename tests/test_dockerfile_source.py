@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import dockerfile_parse  # a test dependency: the reference the E7 corrections are measured against
 import pytest
 
 from pinlint.model import FileFacts, ImageUse
@@ -281,9 +283,6 @@ def test_literal_digest_next_to_variable_tag() -> None:
 
 # -- dockerfile-parse (E7): where it is wrong, pinlint corrects it -------------------------------
 
-dockerfile_parse = pytest.importorskip("dockerfile_parse")
-
-
 def _dfp_parent_images(text: str) -> list[str]:
     parser = dockerfile_parse.DockerfileParser(fileobj=io.BytesIO(text.encode()))
     return list(parser.parent_images)
@@ -326,3 +325,28 @@ def test_dockerfile_parse_structure_order_with_comment_in_continuation() -> None
     facts = parse(text)
     assert [(i.keyword, i.start_line, i.end_line) for i in facts.instructions] == [("FROM", 1, 4)]
     assert facts.comments == [(3, " c")]
+
+
+# -- semantics corpus: tests/data/dockerfiles/semantics/NN-name.Dockerfile + NN-name.expected ----
+# Each case names, in its first comment, the BuildKit function that defines the behaviour; the
+# .expected file holds the exact diagnostic lines `pinlint check --no-config FILE` prints.
+
+SEMANTICS_DIR = Path(__file__).parent / "data" / "dockerfiles" / "semantics"
+SEMANTICS = sorted(p.name for p in SEMANTICS_DIR.glob("*.Dockerfile"))
+
+
+@pytest.mark.parametrize("name", SEMANTICS)
+def test_semantics_case(name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from pinlint.cli import main
+
+    monkeypatch.chdir(SEMANTICS_DIR)
+    capsys.readouterr()
+    main(["check", "--no-config", name])
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if not line.startswith(("Found ", "[*] ", "All checks passed!"))]
+    expected = (SEMANTICS_DIR / name.replace(".Dockerfile", ".expected")).read_text(encoding="utf-8").splitlines()
+    assert lines == expected
+
+
+def test_semantics_corpus_is_not_empty() -> None:
+    assert len(SEMANTICS) >= 5

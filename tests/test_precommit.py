@@ -99,8 +99,13 @@ NAMES = [
     ("compose.json", False),
     ("compose.yaml.bak", False),
     ("my-compose.yaml", False),
-    ("docker-compose-dev.yml", False),
-    ("compose-dev.yaml", False),
+    ("docker-compose-dev.yml", True),  # docker-compose-<name>.yml: found by the walk too
+    ("compose-dev.yaml", True),
+    ("Docker-Compose-Prod.YAML", True),
+    ("compose-.yml", True),
+    ("compose-yaml", False),
+    ("compose-dev.yaml.bak", False),
+    ("docker-composer.yml", False),
     ("compose", False),
     ("values.yaml", False),
 ]

@@ -100,3 +100,53 @@ def test_check_runs_from_python_without_the_cli(write: Write) -> None:
     outcome = check.run(check.CheckOptions(paths=["."], use_config=False))
     assert outcome.findings and not outcome.registry_failed and not outcome.usage_failed
     assert outcome.report is not None and [d.code for d in outcome.report.diagnostics] == ["PIN003"]
+
+
+def test_dash_named_compose_files_are_compose_by_name() -> None:
+    for name in ("compose-staging.yaml", "deploy/compose-dev.yml", "docker-compose-prod.yml", "Docker-Compose-CI.YAML"):
+        assert KINDS.kind_for(PurePosixPath(name), explicit=False) == "compose", name
+    for name in ("my-compose-notes.yml", "compose-staging.json", "composer.yaml"):
+        assert KINDS.kind_for(PurePosixPath(name), explicit=False) is None, name
+
+
+def test_project_hooks_are_asked_of_project_kinds_only(tmp_path: Path) -> None:
+    """`project_contexts` gathers what every `project` kind says names a file (by kind and
+    resolved path); `built_locally` is true when any of them says so; other kinds are not asked."""
+    from pinlint.model import ImageUse, Span
+    from pinlint.sources.registry import ParseRun
+
+    target = tmp_path / "app" / "Dockerfile"
+    asked: list[str] = []
+
+    def module(name: str, contexts: dict[tuple[str, Path], list[object]], local: str | None) -> types.ModuleType:
+        fake = types.ModuleType(name)
+        fake.project_contexts = lambda run: asked.append(name) or contexts  # type: ignore[attr-defined]
+        fake.built_locally = lambda use, run: use.value == local  # type: ignore[attr-defined]
+        sys.modules[name] = fake
+        return fake
+
+    try:
+        module("pinlint_test_project_a", {("dockerfile", target): ["from-a"]}, "app:dev")
+        module("pinlint_test_project_b", {("dockerfile", target): ["from-b"], ("other", target): ["no"]}, None)
+        module("pinlint_test_not_project", {("dockerfile", target): ["never"]}, "base:1")
+        registry = Registry(
+            [
+                SourceKind("a", "pinlint_test_project_a", paths=("*.a",), project=True),
+                SourceKind("b", "pinlint_test_project_b", paths=("*.b",), project=True),
+                SourceKind("c", "pinlint_test_not_project", paths=("*.c",)),
+            ]
+        )
+        run = ParseRun()
+        named = tmp_path / "app" / "." / "Dockerfile"
+        assert registry.project_contexts("dockerfile", named, run) == ["from-a", "from-b"]
+        assert registry.project_contexts("dockerfile", tmp_path / "Dockerfile", run) == []
+        assert "pinlint_test_not_project" not in asked
+
+        def use(value: str) -> ImageUse:
+            return ImageUse("Dockerfile", "from", value, Span(1, 6, 1, 6 + len(value), 5, 5 + len(value)), value, None)
+
+        assert registry.built_locally(use("app:dev"), run)
+        assert not registry.built_locally(use("base:1"), run)
+    finally:
+        for name in ("pinlint_test_project_a", "pinlint_test_project_b", "pinlint_test_not_project"):
+            sys.modules.pop(name, None)

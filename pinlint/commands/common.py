@@ -116,7 +116,8 @@ def collect(
         kind = KINDS.kind_for(Path(name), explicit=True, head=lambda: data)
         if kind is None:
             raise UsageError(f"--stdin-filename {name}: not a kind of file pinlint reads")
-        items.append((discover.SourceFile(Path(name), name, kind), functools.partial(source_text.decode, data)))
+        source = discover.SourceFile(Path(name), name, kind, explicit=True)
+        items.append((source, functools.partial(source_text.decode, data)))
     else:
         if stdin_filename:
             raise UsageError("--stdin-filename needs '-' as the path")

@@ -1,6 +1,7 @@
 """The rule registry: every rule module, listed explicitly, in code order.
 
-PIN900 (parse-error) takes what a source could not parse. The online rules PIN010–PIN013
+PIN900 (parse-error) takes what a source could not parse; PIN901 (build-error) a build that
+cannot run, PIN902 (not-checked) a named file of no kind pinlint reads. The online rules PIN010–PIN013
 (TARGET "online") look at what the registry says; only `check --online` runs them.
 """
 
@@ -35,6 +36,8 @@ from pinlint.rules import (
     pin207,
     pin208,
     pin900,
+    pin901,
+    pin902,
 )
 
 RULES: tuple[ModuleType, ...] = (
@@ -64,6 +67,8 @@ RULES: tuple[ModuleType, ...] = (
     pin207,
     pin208,
     pin900,
+    pin901,
+    pin902,
 )
 
 BY_CODE: dict[str, ModuleType] = {rule.CODE: rule for rule in RULES}

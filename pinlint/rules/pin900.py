@@ -18,4 +18,5 @@ TARGET = "source"
 
 def check(item: tuple[Span, str], ctx: RuleContext) -> Iterator[Finding]:
     span, message = item
-    yield Finding(span, message)
+    if getattr(message, "code", CODE) == CODE:  # PIN901/PIN902 messages are theirs
+        yield Finding(span, message)

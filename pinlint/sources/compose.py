@@ -15,22 +15,28 @@ the Dockerfile's ARGs) and `dockerfile_inline` is parsed in place. `include:` an
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
-from pinlint.model import FileFacts, ImageUse, MappedText, Span
+from pinlint import reference
+from pinlint.model import CodedMessage, FileFacts, ImageUse, MappedText, Span
 from pinlint.sources.expand import SENTINEL, Value, literal
-from pinlint.sources.interpolate import TemplateError, interpolate, parse_env_file
-from pinlint.sources.registry import COMPOSE, DOCKERFILE, Follow, Parsed, ParseRun
+from pinlint.sources.interpolate import DotenvError, TemplateError, interpolate, parse_env_file, read_dotenv
+from pinlint.sources.project import Includer, ProjectBuilds, local_build, read_project
+from pinlint.sources.registry import COMPOSE, DOCKERFILE, KINDS, Follow, Parsed, ParseRun
 from pinlint.sources.uses import image_use
 from pinlint.sources.yaml import YamlReader, duplicate_key, hash_comments, pyyaml
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
 _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
+_MAX_MERGE_DEPTH = 64
+# compose-spec.json `properties` of the top level (compose-go schema/compose-spec.json)
+_TOP_LEVEL_KEYS = ("version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs")
 
 
 class BuildTarget(NamedTuple):
@@ -47,9 +53,21 @@ class BuildTarget(NamedTuple):
 class ComposeResult:
     facts: FileFacts
     builds: list[BuildTarget] = field(default_factory=list)
-    # include: and extends.file: compose files, with the variables they see (None: their own)
-    related: list[tuple[Path, Mapping[str, Value] | None]] = field(default_factory=list)
+    # include: and extends.file: compose files, with the whole environment they are interpolated with
+    related: list[tuple[Path, Mapping[str, Value]]] = field(default_factory=list)
     is_compose: bool = True
+    # images this file builds (`build:` and `image: NAME`): canonical name:tag → building service
+    local_images: dict[str, str] = field(default_factory=dict)
+    # ids of the `image:` uses of services with `pull_policy: never`/`build`: a local image when
+    # another service builds it (otherwise `docker compose up` pulls the name from its registry)
+    never_pulled: set[int] = field(default_factory=set)
+    # included files (resolved) → the directory their relative paths resolve against
+    working_dirs: dict[Path, Path] = field(default_factory=dict)
+
+
+def _loader() -> Any:
+    yaml = pyyaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def shell_environment() -> dict[str, Value]:
@@ -62,23 +80,28 @@ def project_environment(directory: Path, shell: Mapping[str, Value]) -> dict[str
     variables: dict[str, Value] = {}
     if env_file.is_file():
         try:
-            variables = parse_env_file(env_file.read_text(encoding="utf-8", errors="replace"), shell)
-        except (OSError, TemplateError):
+            variables = parse_env_file(env_file.read_bytes().decode("utf-8", errors="replace"), shell)
+        except (OSError, TemplateError, DotenvError):
             variables = {}
     variables.update(shell)
     return variables
 
 
 class ComposeParser(YamlReader):
-    def __init__(self, text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> None:
+    def __init__(
+        self, text: str, display: str, location: Path | None, env: Mapping[str, Value], working_dir: Path | None = None
+    ) -> None:
         super().__init__(text)
         self.display = display
         self.location = location
         self.directory = location.parent if location is not None else Path.cwd()
+        if working_dir is not None:
+            self.directory = working_dir
         self.env = env
         self.result = ComposeResult(FileFacts(display, text, self.index, kind="compose"))
         self.facts = self.result.facts
         self._seen_nodes: set[int] = set()
+        self._root: Any = None
 
     # -- YAML helpers ----------------------------------------------------------------------
 
@@ -107,26 +130,28 @@ class ComposeParser(YamlReader):
         if not documents:
             self.result.is_compose = False
             return self.result
-        if len(documents) > 1:
-            self._error(
-                "a Compose file holds one YAML document; found several", documents[1].start_mark.index
-            )
-            return self.result
-        root = documents[0]
-        duplicate = duplicate_key(root)
-        if duplicate is not None:
-            key, first_line = duplicate
-            message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
-            self._error(message, key.start_mark.index)
-            return self.result
-        if not isinstance(root, yaml.MappingNode):
-            self._error("a Compose file must be a mapping at the top level", root.start_mark.index)
+        for document in documents:  # compose-go loader.go loadYamlFile decodes and checks each one
+            duplicate = duplicate_key(document)
+            if duplicate is not None:
+                key, first_line = duplicate
+                message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
+                self._error(message, key.start_mark.index)
+                return self.result
+            if not isinstance(document, yaml.MappingNode):
+                self._error("a Compose file must be a mapping at the top level", document.start_mark.index)
+                return self.result
+        root = documents[0] if len(documents) == 1 else self._merge_documents(documents)
+        self._root = root
+        legacy = self.get(root, "services") is None and self._looks_legacy(root)
+        if not legacy and not self._top_level_keys(documents):
             return self.result
         services = self.get(root, "services")
         if services is None:
-            services = root if self._looks_legacy(root) else None
+            services = root if legacy else None
             if services is None:
-                self.result.is_compose = False
+                # nothing to check (unless PIN900s above count it), but an include-only file
+                self.result.is_compose = self.get(root, "include") is not None
+                self._includes(root)
                 return self.result
         elif not isinstance(services, yaml.MappingNode):
             if not (isinstance(services, yaml.ScalarNode) and services.tag == "tag:yaml.org,2002:null"):
@@ -134,8 +159,65 @@ class ComposeParser(YamlReader):
             return self.result
         for _, service in self.mapping(services):
             self._service(service)
+        self._local_builds(services)
         self._includes(root)
         return self.result
+
+    def _top_level_keys(self, documents: list[Any]) -> bool:
+        """False when no document has a Compose top-level key and the name is not a Compose
+        name (then this is not a Compose file). Otherwise each key the Compose specification
+        does not define is PIN900 at its position: the top level of compose-spec.json is closed
+        (`additionalProperties: false`, only `^x-` extensions), so compose-go's
+        `schema.Validate` (loader.go loadYamlFile) refuses `sevices:` or `service:`."""
+        yaml = pyyaml()
+        keys = [k for document in documents for k, _ in document.value if isinstance(k, yaml.ScalarNode)]
+        named = KINDS.kind_for(PurePath(self.display), explicit=False) == COMPOSE
+        if not named and not any(k.value in _TOP_LEVEL_KEYS for k in keys):
+            self.result.is_compose = False
+            return False
+        for key in keys:
+            name = key.value
+            if name in _TOP_LEVEL_KEYS or name.startswith("x-") or key.tag == "tag:yaml.org,2002:merge":
+                continue
+            close = difflib.get_close_matches(name, _TOP_LEVEL_KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self._error(f"unknown top-level key '{name}' in a Compose file{hint}", key.start_mark.index)
+        return True
+
+    def _merge_documents(self, documents: list[Any]) -> Any:
+        """The documents of a multi-document file merged in order, as compose-go's loadYamlFile
+        merges each decoded document into the model with override.Merge: mappings merge key by
+        key, a later scalar wins, sequences are appended (the image-bearing lists `cache_from`,
+        `volumes`, `pre_start` keep every entry), `!reset` drops a key and `!override` replaces
+        it. Scalars keep their nodes, so every image keeps its position for reports and fixes."""
+        merged = documents[0]
+        for document in documents[1:]:
+            merged = self._merge_nodes(merged, document, 0)
+        return merged
+
+    def _merge_nodes(self, base: Any, other: Any, depth: int) -> Any:
+        yaml = pyyaml()
+        if other.tag == "!override" or depth > _MAX_MERGE_DEPTH:
+            return other
+        if isinstance(base, yaml.MappingNode) and isinstance(other, yaml.MappingNode):
+            pairs = list(self.mapping(base))
+            position = {k.value: i for i, (k, _) in enumerate(pairs) if isinstance(k, yaml.ScalarNode)}
+            dropped: set[int] = set()
+            for key, value in self.mapping(other):
+                index = position.get(key.value) if isinstance(key, yaml.ScalarNode) else None
+                if value.tag == "!reset":
+                    if index is not None:
+                        dropped.add(index)
+                    continue
+                if index is None:
+                    pairs.append((key, value))
+                else:
+                    pairs[index] = (pairs[index][0], self._merge_nodes(pairs[index][1], value, depth + 1))
+            kept = [pair for i, pair in enumerate(pairs) if i not in dropped]
+            return yaml.MappingNode(base.tag, kept, base.start_mark, other.end_mark)
+        if isinstance(base, yaml.SequenceNode) and isinstance(other, yaml.SequenceNode):
+            return yaml.SequenceNode(base.tag, [*base.value, *other.value], base.start_mark, other.end_mark)
+        return other
 
     def _looks_legacy(self, root: Any) -> bool:
         pairs = self.mapping(root)
@@ -151,8 +233,12 @@ class ComposeParser(YamlReader):
         build = self.get(service, "build")
         image = self.get(service, "image")
         has_build = build is not None and not (isinstance(build, yaml.ScalarNode) and build.tag in ("!reset",))
-        if image is not None and not has_build:
+        if image is not None and not has_build and not self._inherits_build(service, build, 0):
+            before = len(self.facts.images)
             self._image("compose-image", image)
+            pull_policy = self.get(service, "pull_policy")
+            if len(self.facts.images) > before and getattr(pull_policy, "value", None) in ("never", "build"):
+                self.result.never_pulled.add(id(self.facts.images[-1]))
         if has_build:
             self._build(build)
         volumes = self.get(service, "volumes")
@@ -175,6 +261,69 @@ class ComposeParser(YamlReader):
             if other is not None and self.is_scalar(other):
                 self._related(other, "extends")  # compose-go reads it with this project's variables
 
+    def _inherits_build(
+        self, service: Any, build: Any, depth: int, root: Any = None, directory: Path | None = None
+    ) -> bool:
+        """Whether the service builds its image through `extends`: compose-go loader/extends.go
+        applyServiceExtends merges the base service (from this file, or `extends.file` relative to
+        the extending file's directory) under the service, so an inherited `build:` makes
+        `image:` the name of the build output, unless the service resets it (`build: !reset`)."""
+        yaml = pyyaml()
+        if build is not None or depth > 8 or not isinstance(service, yaml.MappingNode):
+            return False
+        extends = self.get(service, "extends")
+        if extends is None:
+            return False
+        directory = self.directory if directory is None else directory
+        if isinstance(extends, yaml.ScalarNode):
+            name_node, file_node = extends, None
+        else:
+            name_node, file_node = self.get(extends, "service"), self.get(extends, "file")
+        if name_node is None or not self.is_scalar(name_node):
+            return False
+        if file_node is not None and self.is_scalar(file_node):
+            value, _, _ = self._interpolated(file_node)
+            path = directory / value.text if value is not None else None
+            if path is None or not path.is_file() or path.stat().st_size > 1024 * 1024:
+                return False
+            try:
+                documents = [d for d in pyyaml().compose_all(path.read_text(encoding="utf-8"), Loader=_loader()) if d]
+            except (OSError, UnicodeDecodeError, pyyaml().YAMLError, RecursionError):
+                return False
+            root, directory = (documents[0] if documents else None), path.parent
+        elif root is None:
+            root = self._root
+        services = self.get(root, "services") if root is not None else None
+        base = self.get(services, name_node.value) if services is not None else None
+        if base is None:
+            return False
+        base_build = self.get(base, "build")
+        if base_build is not None and not (isinstance(base_build, yaml.ScalarNode) and base_build.tag == "!reset"):
+            return True
+        return self._inherits_build(base, base_build, depth + 1, root, directory)
+
+    def _local_builds(self, services: Any) -> None:
+        """Record `image: NAME` of every service that builds (itself or through `extends`): NAME
+        is the local build output, not a registry reference, wherever the project names it."""
+        yaml = pyyaml()
+        for key, service in self.mapping(services):
+            if not isinstance(service, yaml.MappingNode):
+                continue
+            build = self.get(service, "build")
+            image = self.get(service, "image")
+            if image is None or not self.is_scalar(image):
+                continue
+            builds = build is not None and not (isinstance(build, yaml.ScalarNode) and build.tag == "!reset")
+            if not builds and not self._inherits_build(service, build, 0):
+                continue
+            try:
+                value = interpolate(self.scalar_text(image)[0], self.env)
+                ref = reference.parse(value.value.text)
+            except (TemplateError, reference.ReferenceError):
+                continue
+            if not value.missing:
+                self.result.local_images.setdefault(ref.canonical_tagged, str(getattr(key, "value", "")))
+
     def _includes(self, root: Any) -> None:
         yaml = pyyaml()
         include = self.get(root, "include")
@@ -182,14 +331,28 @@ class ComposeParser(YamlReader):
             return
         for entry in include.value:
             if isinstance(entry, yaml.ScalarNode):
-                self._related(entry, "include")
+                self._related(entry, "include", self._include_environment(entry, None, None))
                 continue
             paths = self.get(entry, "path")
-            if isinstance(paths, yaml.SequenceNode):
-                for path in paths.value:
-                    self._related(path, "include")
-            elif paths is not None:
-                self._related(paths, "include")
+            path_nodes = paths.value if isinstance(paths, yaml.SequenceNode) else [paths] if paths is not None else []
+            if not path_nodes:
+                continue
+            project_directory, env_file = self.get(entry, "project_directory"), self.get(entry, "env_file")
+            env = self._include_environment(path_nodes[0], project_directory, env_file)
+            if env is None:
+                continue
+            # loader/include.go ApplyInclude: the included files' relative paths (build contexts,
+            # their own includes) resolve against project_directory, default the first path's folder
+            directory = self._include_path(project_directory) if project_directory is not None else None
+            first = self._include_path(path_nodes[0])
+            working_dir = self.directory / directory if directory is not None else None
+            if working_dir is None and first is not None:
+                working_dir = (self.directory / first).parent
+            for path in path_nodes:
+                before = len(self.result.related)
+                self._related(path, "include", env)
+                if working_dir is not None and len(self.result.related) > before:
+                    self.result.working_dirs[self.result.related[-1][0].resolve()] = working_dir
 
     def _interpolated(self, node: Any) -> tuple[Value | None, int, int]:
         raw, start, end = self.scalar_text(node)
@@ -202,8 +365,59 @@ class ComposeParser(YamlReader):
             return None, start, end
         return result.value, start, end
 
-    def _related(self, node: Any, field_name: str) -> None:
-        """Another Compose file to read; it sees this file's variables (over its own `.env`)."""
+    def _include_environment(self, first: Any, project_directory: Any, env_file: Any) -> Mapping[str, Value] | None:
+        """The variables an included file is interpolated with, as compose-go loader/include.go
+        ApplyInclude gives them: `project_directory` (default: the first path's directory;
+        relative to this file's directory) decides where `.env` is looked up when `env_file` is
+        not given; `env_file` entries are relative to this file's directory (`/dev/null` skipped,
+        a missing one refuses the project) and read in order (dotenv GetEnvFromFile, this
+        project's variables winning inside them); then this project's variables win over what
+        the files define (types.Mapping.Merge keeps existing keys). None: an error was reported."""
+        yaml = pyyaml()
+        files: list[Path] = []
+        if env_file is not None:
+            nodes = env_file.value if isinstance(env_file, yaml.SequenceNode) else [env_file]
+            for node in nodes:
+                value = self._include_path(node)
+                if value is None:
+                    continue
+                if value == "/dev/null":
+                    continue
+                path = self.directory / value
+                if not path.is_file():
+                    self._error(f"include: env_file not found: {value}", node.start_mark.index)
+                    return None
+                files.append(path)
+        else:
+            if project_directory is not None and self._include_path(project_directory) is not None:
+                base = self.directory / str(self._include_path(project_directory))
+            else:
+                first_path = self._include_path(first)
+                if first_path is None:
+                    return self.env
+                base = (self.directory / first_path).parent
+            if (base / ".env").is_file():
+                files.append(base / ".env")
+        defined: dict[str, Value] = {}
+        for path in files:
+            try:
+                read_dotenv(path.read_bytes().decode("utf-8", errors="replace"), self.env, defined)
+            except (OSError, DotenvError) as exc:
+                self._error(f"include: cannot read env_file {path.name}: {exc}", first.start_mark.index)
+                return None
+        return {**defined, **self.env}
+
+    def _include_path(self, node: Any) -> str | None:
+        if not self.is_scalar(node):
+            return None
+        value, _, _ = self._interpolated(node)
+        return None if value is None else value.text
+
+    def _related(self, node: Any, field_name: str, env: Mapping[str, Value] | None = None) -> None:
+        """Another Compose file to read, with the whole environment it is interpolated with: for
+        `extends.file`, this project's variables (compose-go loader/extends.go getExtendsBaseFromFile
+        loads the file with the extending project's options, so its own `.env` is not read); for
+        `include`, what `_include_environment` says."""
         if not self.is_scalar(node):
             return
         value, start, end = self._interpolated(node)
@@ -213,7 +427,7 @@ class ComposeParser(YamlReader):
         if not path.is_file():
             self._error(f"{field_name}: file not found: {value.text}", start, end)
             return
-        self.result.related.append((path, self.env))
+        self.result.related.append((path, self.env if env is None else env))
 
     # -- images --------------------------------------------------------------------------
 
@@ -283,6 +497,10 @@ class ComposeParser(YamlReader):
         if _URL_CONTEXT.match(context):
             return  # a remote context cannot be read offline
         context_dir = self.directory / context
+        if not context_dir.is_dir():
+            shown = os.path.relpath(context_dir, self.directory)
+            self._error(CodedMessage(f"build: context directory not found: {shown}", "PIN901"), origin.start)
+            return
         dockerfile = "Dockerfile"
         if dockerfile_node is not None and self.is_scalar(dockerfile_node):
             value, start, _ = self._interpolated(dockerfile_node)
@@ -293,7 +511,7 @@ class ComposeParser(YamlReader):
         path = context_dir / dockerfile
         if not path.is_file():
             shown = os.path.relpath(path, self.directory)
-            self._error(f"build: Dockerfile not found: {shown}", origin.start)
+            self._error(CodedMessage(f"build: Dockerfile not found: {shown}", "PIN901"), origin.start)
             return
         self.result.builds.append(BuildTarget(path, args, origin, self._context_names(build)))
 
@@ -445,25 +663,66 @@ class ComposeParser(YamlReader):
         )
 
 
-def parse_compose(text: str, display: str, location: Path | None, env: Mapping[str, Value]) -> ComposeResult:
-    """Parse a Compose file's text. Never raises on bad input: errors go to `facts.errors`."""
-    return ComposeParser(text, display, location, env).parse()
+def parse_compose(
+    text: str, display: str, location: Path | None, env: Mapping[str, Value], working_dir: Path | None = None
+) -> ComposeResult:
+    """Parse a Compose file's text. Never raises on bad input: errors go to `facts.errors`.
+    `working_dir`: where relative paths resolve, when not the file's folder (an include's
+    project_directory)."""
+    return ComposeParser(text, display, location, env, working_dir).parse()
 
 
 def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: ParseRun) -> Parsed:
     """The source registry's entry. A file another Compose file includes or extends is read with
-    that file's variables (`contexts`), which win over its own `.env`; the Dockerfiles it builds
-    and the Compose files it names are followed."""
+    the environment and working directory that file gives it (`contexts`: an Includer, from the
+    file that names it in this run or, when the run does not follow it, from the project);
+    otherwise with its own `.env` and the shell. The Dockerfiles it builds and the Compose files
+    it names are followed. A service's `image:` under `pull_policy: never`/`build` that the
+    project builds is a local image: not reported."""
     from pinlint.sources.dockerfile import BuildVariant
 
-    env = project_environment(path.absolute().parent, run.memo("compose.shell", shell_environment))
-    for inherited in contexts[:1]:
-        if isinstance(inherited, Mapping):
-            env = {**env, **inherited}
-    result = parse_compose(text, display, path if display != "-" else None, env)
+    includer = next((c for c in contexts[:1] if isinstance(c, Includer)), None)
+    if includer is not None:
+        env, working_dir = dict(includer.env), includer.working_dir
+    else:
+        env, working_dir = project_environment(path.absolute().parent, _shell(run)), None
+    result = parse_compose(text, display, path if display != "-" else None, env, working_dir)
+    checked = result.is_compose or bool(result.facts.errors)
+    if not checked:
+        return Parsed([result.facts], checked=False, reason="YAML without Compose services")
+    local = _project(run).local_images
+    for name, service in result.local_images.items():  # a Compose file outside the project root
+        local.setdefault(name, f"{service} ({display})")
+    images = result.facts.images
+    images[:] = [u for u in images if id(u) not in result.never_pulled or local_build(u, local) is None]
     follows = [Follow(b.dockerfile, DOCKERFILE, BuildVariant(dict(b.args), b.contexts)) for b in result.builds]
-    follows += [Follow(other, COMPOSE, variables) for other, variables in result.related]
-    return Parsed([result.facts], follows, checked=result.is_compose or bool(result.facts.errors))
+    follows += [
+        Follow(other, COMPOSE, Includer(variables, result.working_dirs.get(other.resolve())))
+        for other, variables in result.related
+    ]
+    return Parsed([result.facts], follows)
+
+
+def _shell(run: ParseRun) -> dict[str, Value]:
+    return run.memo("compose.shell", shell_environment)
+
+
+def _project(run: ParseRun) -> ProjectBuilds:
+    """What the Compose files under the project root build and include (read once per run)."""
+    cwd = run.cwd if run.cwd is not None else Path.cwd()
+    return run.memo("compose.project", lambda: read_project(run.config, _shell(run), cwd))
+
+
+def project_contexts(run: ParseRun) -> Mapping[tuple[str, Path], Sequence[object]]:
+    """The source registry's project hook: how the project's Compose files name other files."""
+    return _project(run).contexts
+
+
+def built_locally(use: ImageUse, run: ParseRun) -> bool:
+    """An image use outside Compose's own fields (a Dockerfile's `FROM`, `COPY --from`) that
+    names an image a service of the project builds: a local build output, not a registry image.
+    (A Compose `image:` is one only under `pull_policy: never`/`build`, decided in `parse`.)"""
+    return not use.kind.startswith("compose-") and local_build(use, _project(run).local_images) is not None
 
 
 def reparse(text: str, path: Path) -> FileFacts:

@@ -376,6 +376,9 @@ class DockerfileParser:
         for instr in self.facts.instructions:
             if instr.keyword == "FROM" and not instr.onbuild and len(instr.args) == 3:
                 all_stages.add(instr.args[2].text.lower())
+            elif instr.keyword == "FROM" and not instr.onbuild and len(instr.args) > 3:
+                named = instr.args[-2].text.lower() == "as"  # `FROM --platform x img AS name`: a stage still
+                all_stages.update([instr.args[-1].text.lower()] if named else [])
         env: dict[str, Value] = {}
         for name, value in PLATFORM_ARGS.items():
             env[name] = literal(value)
@@ -386,6 +389,12 @@ class DockerfileParser:
             if kw not in KNOWN_INSTRUCTIONS:
                 self._error(f"unknown instruction: {kw}", instr.span.start, instr.span.start + len(kw))
                 continue
+            if not instr.onbuild and self._flag_without_value(instr):
+                if kw == "FROM":
+                    seen_from = True
+                    named = len(instr.args) >= 3 and instr.args[-2].text.lower() == "as"
+                    stages.append(instr.args[-1].text.lower() if named else "")
+                continue  # BuildKit refuses the instruction: its words are not images
             if kw == "ARG" and not seen_from and not instr.onbuild:
                 self._global_arg(instr, env)
             elif kw == "FROM" and not instr.onbuild:
@@ -395,6 +404,19 @@ class DockerfileParser:
                 self._copy_from(instr, all_stages)
             elif kw == "RUN":
                 self._mount_from(instr, all_stages)
+
+    def _flag_without_value(self, instr: Instruction) -> bool:
+        """A flag that takes a value written without `=` (`COPY --from nginx`, `FROM --platform
+        linux/amd64 …`): BuildKit's instructions/bflag.go BFlags.Parse refuses it with "missing a
+        value on flag", and the word after it is an argument, not the flag's value."""
+        takes_value = _VALUE_FLAGS.get(instr.keyword, ())
+        found = False
+        for flag in instr.flags:
+            name = flag.text[2:]
+            if "=" not in name and name in takes_value:
+                self._error(f"missing a value on flag: --{name}", flag.span.start, flag.span.end)
+                found = True
+        return found
 
     def _global_arg(self, instr: Instruction, env: dict[str, Value]) -> None:
         for word in instr.args:
@@ -406,8 +428,8 @@ class DockerfileParser:
                 env[name] = self.build_args[name]
                 continue
             if not eq:
-                if name not in PLATFORM_ARGS:
-                    env.pop(name, None)
+                # BuildKit dockerfile2llb/convert.go buildMetaArgs: a meta ARG without a value
+                # leaves the value it already has (an earlier `ARG NAME=default`) in place
                 continue
             start = word.start + len(name) + 1
             raw = MappedText(instr.body.text[start : word.end], instr.body.offsets[start : word.end])
@@ -558,6 +580,17 @@ class DockerfileParser:
             return expand(raw, poisoned, self.escape, self.budget).value.text
         except ExpansionError:
             return None
+
+
+# Flags that take a value, per instruction (BuildKit instructions/parse.go parseFrom, parseCopy,
+# parseAdd, parseHealthcheck and the RUN flags of instructions/commands_runmount.go & co.)
+_VALUE_FLAGS: dict[str, tuple[str, ...]] = {
+    "FROM": ("platform",),
+    "COPY": ("from", "chown", "chmod", "exclude"),
+    "ADD": ("chown", "chmod", "checksum", "exclude"),
+    "RUN": ("mount", "network", "security", "device"),
+    "HEALTHCHECK": ("interval", "timeout", "start-period", "start-interval", "retries"),
+}
 
 
 def _unquote_heredoc_name(rest: str) -> str | None:

@@ -3,7 +3,7 @@
 `$VAR`, `${VAR}`, `${VAR:-d}` `${VAR-d}` `${VAR:?e}` `${VAR?e}` `${VAR:+a}` `${VAR+a}`, nested
 defaults, and `$$` for a literal `$`. A `$` not followed by a name or `{` stays as it is.
 Unlike the Dockerfile lexer there are no quotes or escapes: YAML has already removed them.
-Also parses `.env` files the way Compose reads them.
+Also reads `.env` files the way compose-go's dotenv package reads them.
 """
 
 from __future__ import annotations
@@ -169,59 +169,122 @@ def interpolate(
 
 
 def parse_env_file(text: str, env: Mapping[str, Value] | None = None) -> dict[str, Value]:
-    """Variables of a `.env` file: `KEY=VAL` or `KEY: VAL`, optional `export `, `#` comments,
-    single quotes literal, double quotes with `\\n \\t \\\\ \\"` escapes and interpolation,
-    unquoted values interpolated and cut at ` #`. Later keys see earlier ones."""
-    result: dict[str, Value] = {}
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        i += 1
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        match = re.match(r"([A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s?(.*)$", line)
-        if match is None:
-            continue
-        key, raw = match.group(1), match.group(2).strip()
-        scope: dict[str, Value] = {**(env or {}), **result}
-        if raw[:1] in ("'", '"'):
-            quote = raw[0]
-            body = raw[1:]
-            while quote not in _unescaped_tail(body, quote) and i < len(lines):
-                body += "\n" + lines[i]
-                i += 1
-            end = _closing_quote(body, quote)
-            body = body[:end] if end >= 0 else body
-            if quote == "'":
-                result[key] = literal(body)
-            else:
-                body = (
-                    body.replace("\\\\", "\0").replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"')
-                    .replace("\0", "\\")
-                )
-                result[key] = interpolate(literal(body), scope).value
-            continue
-        comment = re.search(r"\s#", raw)
-        if comment is not None:
-            raw = raw[: comment.start()].rstrip()
-        result[key] = interpolate(literal(raw), scope).value
-    return result
+    """Variables of a `.env` file, read as compose-go's dotenv package reads it (see
+    `read_dotenv`); `env` (the shell environment) wins when a value is interpolated."""
+    return read_dotenv(text, env or {})
 
 
-def _closing_quote(body: str, quote: str) -> int:
-    i = 0
-    while i < len(body):
-        if body[i] == "\\" and quote == '"':
-            i += 2
+class DotenvError(ValueError):
+    """A `.env` file compose-go refuses (it then refuses the whole project)."""
+
+
+_DOTENV_SPACE = frozenset("\t\v\f\r \x85\xa0")  # dotenv's isSpace: white space but not a line break
+_DOTENV_ESCAPE = re.compile(r'\\(?:[abcfnrtv$"\\]|0[0-9]{0,3})')
+_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", '"': '"', "\\": "\\"}
+
+
+def read_dotenv(text: str, env: Mapping[str, Value], into: dict[str, Value] | None = None) -> dict[str, Value]:
+    """compose-go dotenv/parser.go (`parser.parse`, `locateKeyName`, `extractVarValue`) and
+    godotenv.go (`parseWithLookup`), reimplemented: a leading UTF-8 BOM is dropped; statements
+    start at the next non-space character, `#` starts a comment line; `export NAME` is NAME;
+    a name ends at `=`, `:` or a line end (then the value is inherited from `env`, if set);
+    names are letters, digits and `_ . - [ ]`; an unquoted value runs to the line end, is cut at
+    ` #` and right-trimmed (so CRLF loses its CR); single- and double-quoted values may span
+    lines, `\\<quote>` is the quote; double-quoted values then get the escapes `\\a \\b \\f \\n
+    \\r \\t \\v \\" \\\\ \\$ \\0ooo` and, like unquoted ones, interpolation, where `env` wins over
+    the keys read so far (`GetEnvFromFile`'s lookup). `into` carries keys of earlier files."""
+    out: dict[str, Value] = into if into is not None else {}
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    pos, n = 0, len(text)
+    while True:
+        while pos < n and text[pos].isspace():
+            pos += 1
+        if pos >= n:
+            return out
+        if text[pos] == "#":
+            newline = text.find("\n", pos)
+            if newline < 0:
+                return out
+            pos = newline
             continue
-        if body[i] == quote:
-            return i
-        i += 1
-    return -1
+        export = re.match(r"export\s+", text[pos : pos + 64])
+        if export is not None:
+            pos += len("export")
+            while pos < n and text[pos] in _DOTENV_SPACE:
+                pos += 1
+        key_start, i, end_char = pos, pos, ""
+        while i < n:
+            ch = text[i]
+            if ch in "=:\n":
+                end_char = ch
+                break
+            if ch not in _DOTENV_SPACE and ch not in "_.-[]" and not ch.isalnum():
+                line = text.count("\n", 0, i) + 1
+                raise DotenvError(f"line {line}: unexpected character {ch!r} in variable name")
+            i += 1
+        if not end_char:
+            return out  # a last name with no `=` and no line end: compose-go stores it under ""
+        key = text[key_start:i].rstrip()
+        if " " in key:
+            raise DotenvError(f"line {text.count(chr(10), 0, i) + 1}: key cannot contain a space")
+        pos = i + 1
+        if end_char == "\n":
+            if key in env:
+                out[key] = env[key]
+            continue
+        while pos < n and text[pos] in _DOTENV_SPACE:
+            pos += 1
+        scope: dict[str, Value] = {**out, **env}
+        quote = text[pos : pos + 1]
+        if quote not in ("'", '"'):
+            newline = text.find("\n", pos)
+            raw = text[pos:] if newline < 0 else text[pos:newline]
+            pos = n if newline < 0 else newline + 1
+            raw = raw.split(" #", 1)[0].rstrip()
+            out[key] = _dotenv_expand(raw, scope)
+            continue
+        chars: list[str] = []
+        j, escaped, closed = pos + 1, False, False
+        while j < n:
+            ch = text[j]
+            j += 1
+            if ch == quote:
+                if escaped:
+                    chars.append(ch)
+                    escaped = False
+                    continue
+                closed = True
+                break
+            if ch == "\\" and not escaped:
+                escaped = True
+                continue
+            if escaped:
+                chars.append("\\")
+                escaped = False
+            chars.append(ch)
+        if not closed:
+            line = text.count("\n", 0, pos) + 1
+            raise DotenvError(f"line {line}: unterminated quoted value")
+        pos = j
+        value = "".join(chars)
+        out[key] = literal(value) if quote == "'" else _dotenv_expand(_DOTENV_ESCAPE.sub(_unescape, value), scope)
 
 
-def _unescaped_tail(body: str, quote: str) -> str:
-    return quote if _closing_quote(body, quote) >= 0 else ""
+def _unescape(match: re.Match[str]) -> str:
+    sequence = match.group()
+    if sequence == "\\$":
+        return "$$"  # a literal `$` for the interpolation that follows
+    if sequence[1] == "0":
+        digits = sequence[2:]
+        if len(digits) == 3 and all(d in "01234567" for d in digits) and int(digits, 8) < 256:
+            return chr(int(digits, 8))
+        return sequence  # not a valid Go octal escape: kept as written
+    return _SIMPLE_ESCAPES[sequence[1]]
+
+
+def _dotenv_expand(raw: str, scope: Mapping[str, Value]) -> Value:
+    try:
+        return interpolate(literal(raw), scope).value
+    except TemplateError as exc:
+        raise DotenvError(str(exc)) from exc

@@ -10,8 +10,9 @@ A kind declares, in one `SourceKind` entry of `KINDS`:
 - what a file named on the command line that nothing else claims is read as (`explicit`);
 - its parser, a module with `parse(text, path, display, contexts, run) -> Parsed` and
   `reparse(text, path) -> FileFacts` (what `fix` checks its result with); the module is
-  imported only when a file of that kind is read, so `check` of a Dockerfile never loads
-  the YAML machinery;
+  imported only when a file of that kind is read or, for a `project` kind, when the run asks
+  what the project's files say; PyYAML itself only when there is a YAML file to parse, so
+  `check` of a project of Dockerfiles never loads it;
 - how its suppression comments apply (`suppression`): to the instruction below the comment
   block (Dockerfile) or to the comment's own line and the line below (YAML, JSONC). The
   parser collects the comments (`FileFacts.comments`) in whatever syntax the format has.
@@ -21,6 +22,13 @@ files (read at once, once each) and the Dockerfiles it builds with their build a
 kind with `per_context` is parsed once per distinct context it was followed with, after every
 file of the kinds before it in `KINDS` (so a kind that follows another comes first).
 
+A kind whose files decide how the project's other files are read declares `project`: its
+module also offers `project_contexts(run)` — the contexts the files of that kind anywhere
+under the project root name other files with, so a file checked on its own (a Dockerfile
+without the Compose file that builds it, an included Compose file without its includer) is
+read as checking the whole project reads it — and `built_locally(use, run)`: whether an image
+use names an image the project builds itself (not a registry reference; the runner drops it).
+
 Adding a kind: one new module under `pinlint/sources/` and one entry here.
 """
 
@@ -28,7 +36,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar, cast
 
@@ -37,7 +45,8 @@ from pinlint.gitignore import glob_regex
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pinlint.model import FileFacts
+    from pinlint.config import Config
+    from pinlint.model import FileFacts, ImageUse
 
 T = TypeVar("T")
 
@@ -58,20 +67,26 @@ class Follow(NamedTuple):
 class Parsed(NamedTuple):
     """What a parser made of one file: facts to lint (one per context it was read with), the
     files it names, and whether it is a file of this kind at all (a YAML file without
-    `services` is not Compose: not counted, not reported)."""
+    `services` is not Compose: not counted, and reported as not checked, with `reason`, only
+    when it was named on the command line)."""
 
     facts: list[FileFacts]
     follows: Sequence[Follow] = ()
     checked: bool = True
+    reason: str = ""  # why the file is not of this kind (checked=False)
 
 
 class ParseRun:
-    """What the parsers of one run share: values computed once per run (the environment)."""
+    """What the parsers of one run share: the project (its configuration, for the root and what
+    the walk excludes; None when a file is parsed outside a run), the working directory reports
+    are relative to, and values computed once per run (the environment, the project's builds)."""
 
-    __slots__ = ("_memo",)
+    __slots__ = ("_memo", "config", "cwd")
 
-    def __init__(self) -> None:
+    def __init__(self, config: Config | None = None, cwd: Path | None = None) -> None:
         self._memo: dict[str, object] = {}
+        self.config = config
+        self.cwd = cwd
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         if key not in self._memo:
@@ -88,6 +103,10 @@ class SourceModule(Protocol):
 
     def detect(self, head: str) -> bool: ...
 
+    def project_contexts(self, run: ParseRun) -> Mapping[tuple[str, Path], Sequence[object]]: ...
+
+    def built_locally(self, use: ImageUse, run: ParseRun) -> bool: ...
+
 
 class SourceKind(NamedTuple):
     name: str
@@ -98,6 +117,7 @@ class SourceKind(NamedTuple):
     detect_in: tuple[str, ...] = ()  # names whose first bytes `module.detect` looks at
     suppression: str = SUPPRESS_LINE
     per_context: bool = False
+    project: bool = False  # module offers project_contexts and built_locally
 
 
 class _Globs:
@@ -163,6 +183,16 @@ class Registry:
                     return kind.name
         return None
 
+    def project_contexts(self, kind: str, path: Path, run: ParseRun) -> list[object]:
+        """The contexts the project's files name the file at `path` (of `kind`) with, whatever
+        files the run checks (a Dockerfile's build arguments, an included file's variables)."""
+        key = (kind, path.resolve())
+        return [c for k in self.kinds if k.project for c in self.module(k.name).project_contexts(run).get(key, ())]
+
+    def built_locally(self, use: ImageUse, run: ParseRun) -> bool:
+        """Whether `use` names an image the project builds (a local build output, no registry's)."""
+        return any(self.module(k.name).built_locally(use, run) for k in self.kinds if k.project)
+
     def reparse(self, text: str, kind: str, path: Path) -> FileFacts:
         """Parse new text of a file the way a run reads it (`fix` verifies its edits with it)."""
         return self.module(kind).reparse(text, path)
@@ -179,8 +209,10 @@ KINDS = Registry(
             paths=(
                 *("compose.yaml", "compose.yml", "compose.*.yaml", "compose.*.yml"),
                 *("docker-compose.yaml", "docker-compose.yml", "docker-compose.*.yaml", "docker-compose.*.yml"),
+                *("compose-*.yaml", "compose-*.yml", "docker-compose-*.yaml", "docker-compose-*.yml"),
             ),
             explicit=("*.yaml", "*.yml"),
+            project=True,
         ),
         SourceKind(
             DOCKERFILE,
