@@ -72,6 +72,8 @@ class Config(NamedTuple):
     trusted: bool = False  # the user consented to this project's security settings
     env: Mapping[str, str] = MappingProxyType({})  # variables the user passed (--env, pass-env, --env-file)
     warnings: tuple[str, ...] = ()  # settings ignored or capped, for commands that reach registries
+    # set by commands.common.collect: where the run may read and write (trust.project_roots); () = anywhere
+    roots: tuple[Path, ...] = ()
 
 
 def _strings(key: str, value: Any, where: str) -> tuple[str, ...]:

@@ -240,19 +240,29 @@ def establish(config: Config, choices: UserChoices, environ: Mapping[str, str] |
 
 
 def project_roots(config: Config, paths: Sequence[str]) -> tuple[Path, ...]:
-    """Where a command may write: the project root and the paths given (real paths; a file given
-    is allowed as itself, not as what a symlink in its place points to)."""
+    """Where a run may read and write (real paths): the project root — the configuration file's
+    directory, else the repository holding the working directory, else the working directory —
+    and the paths given (a directory, or a file's directory). A path given inside the project
+    that leads out of it through a symlink adds nothing."""
+    from pinlint.gitignore import find_repo_root
+    from pinlint.sources.text import file_kind
+
     root = Path(os.path.realpath(config.root))
     roots = [root]
+    if config.path is None:
+        repo = find_repo_root(root)
+        if repo is not None and repo != root:
+            roots.append(repo)
     for given in paths:
         if given == "-":
             continue
         absolute = Path(os.path.abspath(given))
-        if absolute.is_dir():
-            real = Path(os.path.realpath(absolute))
-        else:
-            real = Path(os.path.realpath(absolute.parent)) / absolute.name
-        if _inside(absolute, Path(os.path.abspath(config.root))) and not _inside(real, root):
+        if "\0" in given:
+            continue  # discovery reports it
+        real = Path(os.path.realpath(absolute if file_kind(absolute).is_dir else absolute.parent))
+        if any(_inside(real, r) for r in roots):
+            continue
+        if _inside(absolute, Path(os.path.abspath(config.root))):
             continue  # a path in the project that leads out of it through a symlink
         roots.append(real)
     return tuple(roots)

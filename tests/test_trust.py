@@ -248,8 +248,8 @@ def test_fix_and_update_do_not_follow_a_symlinked_dockerfile_outside(
     updated = cli("update", "--no-config")
     assert target.read_text() == f"FROM {ref}\n" and moved.read_text() == f"FROM {stale}\n"
     assert (project / "inside" / "Dockerfile").read_text() == f"FROM {ref}@{images['single-oci'].digest}\n"
-    for run in (fixed, updated):
-        assert run.code != 0 and "outside the project" in run.out + run.err
+    assert fixed.code != 0 and "outside the project; not read" in fixed.out  # PIN900 at each link
+    assert updated.code == 0  # update reports no findings; the links are not read, so nothing moves
 
 
 def test_a_file_outside_named_on_the_command_line_is_written(

@@ -84,13 +84,8 @@ def load_lock(config: Config) -> dict[str, lockfile.LockEntry] | None:
         if state.reason:
             raise ConfigError(f"lock-file {path}: {state.reason}")
         return None
-    if not config.trusted:
-        from pinlint.edits import confine
-
-        try:
-            confine(path, (Path(os.path.realpath(config.root)),))
-        except OSError as exc:
-            raise ConfigError(f"lock-file: {exc.strerror}") from None
+    if not config.trusted and not source_text.inside(path, (Path(os.path.realpath(config.root)),)):
+        raise ConfigError(f"lock-file: {source_text.outside_message(path)}")
     from pinlint import lockfile  # only when there is one: it brings datetime, tempfile, tomllib
 
     return lockfile.read(path)
@@ -105,6 +100,7 @@ def collect(
 ) -> Collected:
     """Discover, parse and lint; path errors are returned, not raised (the run goes on)."""
     paths = list(paths) or ["."]
+    config = config._replace(roots=trust.project_roots(config, paths))
     lock = load_lock(config)
     items: list[tuple[discover.SourceFile, runner.Loader]] = []
     errors: list[str] = []
@@ -122,7 +118,7 @@ def collect(
         if stdin_filename:
             raise UsageError("--stdin-filename needs '-' as the path")
         files, errors = discover.discover(paths, config)
-        items = [(f, functools.partial(source_text.read, f.path)) for f in files]
+        items = [(f, functools.partial(source_text.read_inside, f.path, config.roots)) for f in files]
     digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
     outcome = runner.check_files(items, config, selection, digests)
     return Collected(config, outcome, errors, lock)
