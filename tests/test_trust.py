@@ -8,11 +8,15 @@ Item 3: no write outside the project, whatever the paths in files, symlinks or `
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -339,3 +343,161 @@ def test_a_secret_passed_on_is_refused_without_printing_it(project: Path, how: s
     with pytest.raises(trust.UsageError) as caught:
         trust.establish(config_mod.Config(root=project), choices, environ)
     assert "looks like a secret" in str(caught.value) and secret not in str(caught.value)
+
+
+# -- item 1 end to end: a Compose file cannot pull a secret out of the environment ---------------
+
+SECRET = "ghp_" + "Q7vR" * 9
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A registry that records every request line (and answers 404)."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_HEAD(self) -> None:
+        self.seen.append(self.path + " " + str(self.headers))
+        self.send_response(404)
+        self.end_headers()
+
+    do_GET = do_HEAD
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, list[str]]]:
+    seen: list[str] = []
+    handler = type("Handler", (_Recorder,), {"seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_lock_does_not_send_or_write_an_environment_token(
+    cli: Cli, write: Write, project: Path, monkeypatch: pytest.MonkeyPatch, recorder: tuple[str, list[str]]
+) -> None:
+    host, seen = recorder
+    monkeypatch.setenv("GITHUB_TOKEN", SECRET)
+    write("compose.yaml", f'services:\n  app:\n    image: "{host}/x:${{GITHUB_TOKEN}}"\n')
+    run = cli("lock", "--no-config")
+    assert SECRET not in run.out + run.err
+    assert not any(SECRET in line for line in seen)
+    lock = project / "pinlint.lock"
+    assert not lock.exists() or SECRET not in lock.read_text()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "gitlab", "github"])
+def test_check_does_not_print_ci_secrets(
+    cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    auth = base64.b64encode(b"ci-user:" + SECRET.encode()).decode()
+    monkeypatch.setenv("CI_JOB_TOKEN", SECRET)
+    monkeypatch.setenv("DOCKER_AUTH_CONFIG", json.dumps({"auths": {"registry.example.com": {"auth": auth}}}))
+    write(
+        "compose.yaml",
+        "services:\n  a:\n    image: registry.example.com/x:${CI_JOB_TOKEN}\n"
+        "  b:\n    image: 'registry.example.com/y:${DOCKER_AUTH_CONFIG}'\n",
+    )
+    run = cli("check", "--no-config", "--format", fmt)
+    assert run.code == 1
+    for secret in (SECRET, auth):
+        assert secret not in run.out + run.err
+    assert "CI_JOB_TOKEN" in run.out  # reported as a variable with no value (PIN004)
+
+
+def test_variables_passed_are_used_and_the_same_on_every_machine(
+    cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write("compose.yaml", "services:\n  a:\n    image: nginx:${TAG}\n")
+    monkeypatch.setenv("TAG", "1.25")
+    unset = cli("check", "--no-config", "--format", "json")
+    assert json.loads(unset.out)["diagnostics"][0]["code"] == "PIN004"
+    for options in (["--env", "TAG"], ["--env", "TAG=1.25"]):
+        run = cli("check", "--no-config", "--format", "json", *options)
+        (diagnostic,) = json.loads(run.out)["diagnostics"]
+        assert (diagnostic["code"], diagnostic["expanded"]) == ("PIN003", "docker.io/library/nginx:1.25")
+    _user_config('pass-env = ["TAG"]\n')
+    run = cli("check", "--no-config", "--format", "json")
+    assert json.loads(run.out)["diagnostics"][0]["expanded"] == "docker.io/library/nginx:1.25"
+
+
+def test_passing_a_secret_is_a_one_line_error_without_it(
+    cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write("compose.yaml", "services:\n  a:\n    image: nginx:${GITHUB_TOKEN}\n")
+    monkeypatch.setenv("GITHUB_TOKEN", SECRET)
+    run = cli("check", "--no-config", "--env", "GITHUB_TOKEN")
+    assert run.code == 2 and run.out == ""
+    assert run.err == (
+        "pinlint: error: variable GITHUB_TOKEN: its name looks like a secret; pinlint does not interpolate "
+        "secrets into image references (pass the image's own variables)\n"
+    )
+
+
+# -- item 2: nothing outside the project is read --------------------------------------------------
+
+CREDENTIALS = "[default]\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE\n"
+
+
+def test_a_dotenv_linked_outside_is_not_read(cli: Cli, write: Write, project: Path) -> None:
+    credentials = _outside(project, "credentials", CREDENTIALS)
+    (project / ".env").symlink_to(credentials)
+    write("compose.yaml", "services:\n  a:\n    image: nginx:${aws_secret_access_key:-1.25}\n")
+    run = cli("check", "--no-config")
+    assert "wJalrXUtnFEMI" not in run.out + run.err
+    assert f"compose.yaml:1:1: PIN900 .env (a link to {credentials}) is outside the project; not read" in run.out
+    assert "docker.io/library/nginx:1.25" in cli("check", "--no-config", "--format", "json").out  # the default
+
+
+def test_a_dockerfile_linked_outside_is_not_read(cli: Cli, project: Path) -> None:
+    secret = _outside(project, "id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n")
+    (project / "Dockerfile").symlink_to(secret)
+    run = cli("check", "--no-config")
+    assert run.code == 1
+    assert "b3BlbnNzaC1rZXktdjEAAAAA" not in run.out + run.err and "BEGIN" not in run.out
+    assert run.out.startswith(f"Dockerfile:1:1: PIN900 Dockerfile (a link to {secret}) is outside the project")
+
+
+@pytest.mark.parametrize(
+    ("compose", "said"),
+    [
+        ("services:\n  a:\n    build: ../outside\n", "build: context ../outside is outside the project"),
+        (
+            "services:\n  a:\n    build:\n      context: .\n      dockerfile: ../outside/Dockerfile\n",
+            "build: Dockerfile ../outside/Dockerfile is outside the project",
+        ),
+        ("include:\n  - ../outside/compose.yaml\nservices: {}\n", "include: ../outside/compose.yaml is outside"),
+        (
+            "services:\n  a:\n    extends:\n      file: ../outside/compose.yaml\n      service: base\n",
+            "extends: ../outside/compose.yaml is outside",
+        ),
+        (
+            "include:\n  - path: inner/compose.yaml\n    env_file: ../outside/secrets.env\nservices: {}\n",
+            "include: env_file ../outside/secrets.env: ../outside/secrets.env is outside",
+        ),
+    ],
+    ids=["context", "dockerfile", "include", "extends", "env_file"],
+)
+def test_paths_in_compose_do_not_lead_out(cli: Cli, write: Write, project: Path, compose: str, said: str) -> None:
+    _outside(project, "Dockerfile", "FROM leaked-from-outside:1\n")
+    _outside(project, "compose.yaml", "services:\n  base:\n    image: leaked-from-outside:2\n")
+    _outside(project, "secrets.env", "TOKEN=leaked-from-outside\n")
+    write("inner/compose.yaml", "services:\n  i:\n    image: nginx:${TOKEN:-1}\n")
+    write("compose.yaml", compose)
+    run = cli("check", "--no-config")
+    assert "leaked-from-outside" not in run.out + run.err
+    assert said in run.out and "PIN900" in run.out
+
+
+def test_the_paths_given_are_part_of_the_project(cli: Cli, project: Path) -> None:
+    _outside(project, "Dockerfile", "FROM given-on-the-command-line:1\n")
+    _outside(project, "compose.yaml", "services:\n  a:\n    build: .\n")
+    run = cli("check", "--no-config", str(project.parent / "outside"))
+    assert "given-on-the-command-line:1" in run.out and "outside the project" not in run.out

@@ -102,7 +102,7 @@ def project_environment(
     if file_kind(env_file).is_file:
         if not source_text.inside(env_file, roots):
             if problems is not None:
-                problems.append(f".env: {source_text.outside_message(env_file)}")
+                problems.append(source_text.outside_message(env_file, ".env"))
         else:
             try:
                 variables = parse_env_file(_env_file_text(env_file), shell)

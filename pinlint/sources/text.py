@@ -84,11 +84,12 @@ def inside(path: Path, roots: Sequence[Path]) -> bool:
     return any(target == root or root in target.parents for root in roots)
 
 
-def outside_message(path: Path) -> str:
-    """Why a file named by a repository's file or symlink is not read."""
+def outside_message(path: Path, shown: str | None = None) -> str:
+    """Why a file named by a repository's file or symlink is not read (`shown`: its name as the
+    message gives it, default the path)."""
     real = os.path.realpath(path)
     link = f" (a link to {real})" if os.path.abspath(path) != real else ""
-    return f"{path}{link} is outside the project; not read"
+    return f"{path if shown is None else shown}{link} is outside the project; not read"
 
 
 def read_inside(path: Path, roots: Sequence[Path]) -> SourceText:
