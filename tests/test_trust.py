@@ -501,3 +501,10 @@ def test_the_paths_given_are_part_of_the_project(cli: Cli, project: Path) -> Non
     _outside(project, "compose.yaml", "services:\n  a:\n    build: .\n")
     run = cli("check", "--no-config", str(project.parent / "outside"))
     assert "given-on-the-command-line:1" in run.out and "outside the project" not in run.out
+
+
+def test_verbose_log_lines_are_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    from pinlint.resolve import stderr_log
+
+    stderr_log(2)(1, "HEAD http://evil/v2/x\x1b[2J\n::set-output name=x::y")
+    assert capsys.readouterr().err == "pinlint: HEAD http://evil/v2/x\\x1b[2J\\n::set-output name=x::y\n"
