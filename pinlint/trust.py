@@ -21,6 +21,7 @@ and `--env-file FILE` give values directly. `Config.env` holds the result.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -276,7 +277,7 @@ _SECRET_WORDS = frozenset(
         "PASSWD", "PASSWORD", "PAT", "PRIVATE", "SECRET", "SECRETS", "SESSION", "TOKEN", "TOKENS",
     }
 )  # fmt: skip
-_SECRET_VALUE = re.compile(
+_SECRET_VALUE_PATTERN = (
     r"""
       (?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}       # GitHub tokens
     | github_pat_\w{20,}
@@ -289,10 +290,15 @@ _SECRET_VALUE = re.compile(
     | -----BEGIN[ A-Z]*(?:PRIVATE\ KEY|CERTIFICATE)
     | [a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@          # a URL with a password
     | "(?:auth|password|identitytoken|registrytoken)"\s*:
-    """,
-    re.VERBOSE,
+    """
 )
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
+_BASE64_RUN = r"[A-Za-z0-9+/_-]{32,}={0,2}"
+
+
+@functools.cache
+def _secret_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use: `check` without `--env` never needs them."""
+    return re.compile(_SECRET_VALUE_PATTERN, re.VERBOSE), re.compile(_BASE64_RUN)
 
 
 def looks_secret(name: str, value: str) -> bool:
@@ -304,9 +310,10 @@ def looks_secret(name: str, value: str) -> bool:
     words = set(re.split(r"[^A-Z0-9]+", name.upper()))
     if words & _SECRET_WORDS or name.upper().endswith("KEY"):
         return True
-    if _SECRET_VALUE.search(value):
+    secret_value, base64_run = _secret_patterns()
+    if secret_value.search(value):
         return True
-    for run in _BASE64_RUN.findall(value):
+    for run in base64_run.findall(value):
         if any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run):
             return True
     return False
