@@ -23,6 +23,7 @@ from pinlint.report import FORMATS, STATISTICS_FORMATS
 if TYPE_CHECKING:
     from pinlint.fix import Plan
     from pinlint.model import RunResult
+    from pinlint.trust import UserChoices
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -83,6 +84,29 @@ def _requested(argv: Sequence[str] | None) -> str | None:
     return args[0] if args and args[0] in _COMMANDS else None
 
 
+def _trust_options(sub: argparse.ArgumentParser) -> None:
+    """Consent and interpolation variables: what only the user, not the repository, may decide."""
+    sub.add_argument(
+        "--trust-project-config",
+        action="store_true",
+        help="let the project's configuration set insecure, ca-file, mirror, pass-env and a lock-file outside it",
+    )
+    sub.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="a variable for Compose interpolation (NAME alone: its value from the environment)",
+    )
+    sub.add_argument("--env-file", action="append", default=[], metavar="FILE", help="variables from a .env-style file")
+
+
+def _choices(args: argparse.Namespace) -> UserChoices:
+    from pinlint.trust import UserChoices
+
+    return UserChoices(args.trust_project_config, tuple(args.env), tuple(args.env_file))
+
+
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pinlint",
@@ -116,6 +140,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     check.add_argument("--online", action="store_true", help="also ask registries about pinned digests (PIN010-PIN013)")
     check.add_argument("--no-cache", action="store_true", help="with --online: do not use the digest cache")
     check.add_argument("-v", "--verbose", action="count", default=0, help="with --online: say more")
+    _trust_options(check)
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
@@ -123,6 +148,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         sub.add_argument("--no-config", action="store_true", help="ignore configuration files")
         sub.add_argument("--no-cache", action="store_true", help="do not read or write the digest cache")
         sub.add_argument("-v", "--verbose", action="count", default=0, help="say more (-vv: every request)")
+        _trust_options(sub)
 
     fix = commands.add_parser("fix", help="resolve and pin references in place")
     common(fix)
@@ -147,6 +173,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     resolve.add_argument("-v", "--verbose", action="count", default=0, help="say more (-vv: every request)")
     resolve.add_argument("--config", metavar="FILE", help="use this configuration file")
     resolve.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    _trust_options(resolve)
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
@@ -267,6 +294,7 @@ def _check(args: argparse.Namespace) -> int:
             online=args.online,
             use_cache=not args.no_cache,
             verbose=args.verbose,
+            choices=_choices(args),
         )
     )
     _print(outcome)
@@ -291,6 +319,7 @@ def _fix(args: argparse.Namespace) -> int:
             from_lock=args.from_lock,
             use_cache=not args.no_cache,
             verbose=args.verbose,
+            choices=_choices(args),
         )
     )
     _print(outcome, diff=args.diff, verb="pin")
@@ -309,6 +338,7 @@ def _update(args: argparse.Namespace) -> int:
         diff=args.diff,
         use_cache=not args.no_cache,
         verbose=args.verbose,
+        choices=_choices(args),
     )
     outcome = update.run(options)
     _print(outcome, diff=args.diff, verb="update")
@@ -327,6 +357,7 @@ def _lock(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         verbose=args.verbose,
         diff=args.diff,
+        choices=_choices(args),
     )
     outcome = lock.run(options)
     _print(outcome)
@@ -342,6 +373,7 @@ def _resolve(args: argparse.Namespace) -> int:
         use_config=not args.no_config,
         use_cache=not args.no_cache,
         verbose=args.verbose,
+        choices=_choices(args),
     )
     outcome = resolve.run(options)
     _print(outcome)

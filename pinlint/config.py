@@ -68,6 +68,13 @@ class Config(NamedTuple):
     platforms: tuple[str, ...] = ()
     registry: RegistrySettings = RegistrySettings()
     registries: Mapping[str, RegistryHost] = MappingProxyType({})
+    pass_env: tuple[str, ...] = ()  # environment names interpolation may read (with the user's consent)
+    # set by pinlint.trust.establish, never by a file:
+    trusted: bool = False  # the user consented to this project's security settings
+    env: Mapping[str, str] = MappingProxyType({})  # variables the user passed (--env, pass-env, --env-file)
+    warnings: tuple[str, ...] = ()  # settings ignored or capped, for commands that reach registries
+    # set by commands.common.collect: where the run may read and write (trust.project_roots); () = anywhere
+    roots: tuple[Path, ...] = ()
 
 
 def _strings(key: str, value: Any, where: str) -> tuple[str, ...]:
@@ -132,29 +139,36 @@ def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) 
                 settings[sub.replace("-", "_")] = _number(f"registry.{sub}", subvalue, where, _REGISTRY_KEYS[sub])
             kwargs[attr] = RegistrySettings(**settings)
         elif key == "registries":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: 'registries' must be a table of host = {{...}}")
-            hosts = {}
-            for host, table in value.items():
-                if not isinstance(table, dict):
-                    raise ConfigError(f"{where}: 'registries.\"{host}\"' must be a table")
-                for sub in table:
-                    if sub not in _HOST_KEYS:
-                        raise ConfigError(f"{where}: unknown key 'registries.\"{host}\".{sub}'")
-                insecure = table.get("insecure", False)
-                if not isinstance(insecure, bool):
-                    raise ConfigError(f"{where}: 'registries.\"{host}\".insecure' must be true or false")
-                for sub in ("ca-file", "mirror"):
-                    if sub in table and not isinstance(table[sub], str):
-                        raise ConfigError(f"{where}: 'registries.\"{host}\".{sub}' must be a string")
-                hosts[host.lower()] = RegistryHost(insecure, table.get("ca-file"), table.get("mirror"))
-            kwargs[attr] = hosts
+            kwargs[attr] = registry_hosts(value, where)
+        elif key == "pass-env":
+            kwargs[attr] = _strings(key, value, where)
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     for key in ("exclude", "extend-exclude"):
         _check_globs(kwargs.get(key.replace("-", "_"), ()), key, where)
     _check_globs([glob for glob, _ in kwargs.get("per_file_ignores", ())], "per-file-ignores", where)
     return Config(**kwargs)
+
+
+def registry_hosts(value: Any, where: str) -> dict[str, RegistryHost]:
+    """A `[registries."HOST"]` table, validated."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'registries' must be a table of host = {{...}}")
+    hosts = {}
+    for host, table in value.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: 'registries.\"{host}\"' must be a table")
+        for sub in table:
+            if sub not in _HOST_KEYS:
+                raise ConfigError(f"{where}: unknown key 'registries.\"{host}\".{sub}'")
+        insecure = table.get("insecure", False)
+        if not isinstance(insecure, bool):
+            raise ConfigError(f"{where}: 'registries.\"{host}\".insecure' must be true or false")
+        for sub in ("ca-file", "mirror"):
+            if sub in table and not isinstance(table[sub], str):
+                raise ConfigError(f"{where}: 'registries.\"{host}\".{sub}' must be a string")
+        hosts[host.lower()] = RegistryHost(insecure, table.get("ca-file"), table.get("mirror"))
+    return hosts
 
 
 def _check_globs(patterns: Any, key: str, where: str) -> None:

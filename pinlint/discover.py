@@ -17,6 +17,7 @@ from typing import NamedTuple
 from pinlint.config import Config
 from pinlint.gitignore import GitIgnore, find_repo_root, glob_regex
 from pinlint.sources.registry import COMPOSE, HEAD_BYTES, KINDS
+from pinlint.sources.text import file_kind
 
 
 def kind_of(path: str | Path, explicit: bool) -> str | None:
@@ -88,20 +89,21 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
     errors: list[str] = []
     for arg in paths:
         path = Path(arg)
-        if path.is_dir():
+        state = file_kind(path)
+        if state.is_dir:
             for file_path, kind in _walk(path, excluder):
                 found.setdefault(absolute(file_path), SourceFile(file_path, display_path(file_path, cwd), kind))
-        elif path.is_file():
+        elif state.is_file:
             explicit_kind = kind_of(path, explicit=True)
             if explicit_kind is None:
                 errors.append(f"{arg}: not a kind of file pinlint reads")
             else:
                 source = SourceFile(path, display_path(path, cwd), explicit_kind, explicit=True)
                 found.setdefault(absolute(path), source)
-        elif path.exists():
+        elif state.kind == "other":
             errors.append(f"{arg}: not a regular file")
         else:
-            errors.append(f"{arg}: No such file or directory")
+            errors.append(f"{arg}: {state.reason or 'No such file or directory'}")
     return sorted(found.values(), key=lambda f: f.display), errors
 
 

@@ -7,6 +7,12 @@ written through a temporary file in the same directory, flushed to disk and rena
 original (the target of a symlink, never the link itself), keeping the file mode, the BOM,
 line endings and every byte outside the edits.
 
+A write may be confined (`within`): its real path — symlinks followed, a dangling one to where it
+points — must then lie inside one of the given directories (or be one of the given files), or
+`OutsideRoot` is raised before anything is created. The commands confine every write to the
+project root and the paths given, so a symlink or a path in a file cannot make pinlint write
+elsewhere.
+
 A process killed while writing leaves the original untouched: the rename is the only step
 that changes it. What it may leave behind is its temporary file, `.<name>.<random>.pinlint-tmp`
 beside the target; such a file is never renamed later (each run makes its own), is not a name
@@ -34,6 +40,21 @@ class Edit(NamedTuple):
 
 class EditConflict(ValueError):
     """Two edits touch the same text differently."""
+
+
+class OutsideRoot(OSError):
+    """A write whose real path is outside the directories it is confined to."""
+
+
+def confine(path: Path, within: Iterable[Path]) -> Path:
+    """The real path of `path` (the final target of any symlinks, even a dangling one), if it is
+    inside one of `within` (real paths of directories, or of files given by name); else OutsideRoot."""
+    target = Path(os.path.realpath(path))
+    for allowed in within:
+        if target == allowed or allowed in target.parents:
+            return target
+    shown = f"{path} (a link to {target})" if Path(os.path.abspath(path)) != target else str(path)
+    raise OutsideRoot(0, f"refused: {shown} is outside the project; pinlint writes only inside it")
 
 
 def normalise(edits: Iterable[Edit]) -> list[Edit]:
@@ -66,11 +87,19 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str, *, bom: bool, sync_directory: bool = True) -> Path:
+def write_atomic(
+    path: Path,
+    text: str,
+    *,
+    bom: bool,
+    sync_directory: bool = True,
+    within: Iterable[Path] | None = None,
+) -> Path:
     """Replace the file at `path` (or its symlink target) with `text` as UTF-8, atomically.
     A file that does not exist yet is created with the mode `open()` would give it. Returns the
-    directory written to; with sync_directory=False the caller flushes it (once for many files)."""
-    target = Path(os.path.realpath(path))
+    directory written to; with sync_directory=False the caller flushes it (once for many files).
+    With `within`, a target outside those paths is refused (OutsideRoot) and nothing is written."""
+    target = confine(path, within) if within is not None else Path(os.path.realpath(path))
     data = encode(text, bom=bom)
     try:
         mode = target.stat().st_mode & 0o7777

@@ -12,12 +12,12 @@ since it was read (an editor, another run) is not overwritten.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from pinlint.edits import BOM, Edit, EditConflict, apply, encode, sync_directories, write_atomic
+from pinlint.edits import BOM, Edit, EditConflict, apply, confine, encode, sync_directories, write_atomic
 from pinlint.errors import PathError
 from pinlint.model import FileFacts, ImageUse
 from pinlint.reference import ImageRef
@@ -180,17 +180,19 @@ def unified_diff(change: FileChange) -> str:
     return "".join(lines)
 
 
-def write_changes(plan: Plan) -> None:
-    """Write each change atomically. A file whose bytes are no longer the ones read is left
-    alone (its uses become failures) unless it already holds the new text; changes that were
-    not written are removed from the plan. An OSError is raised as one PathError at the end,
-    after every other file was written."""
+def write_changes(plan: Plan, within: Sequence[Path] | None = None) -> None:
+    """Write each change atomically, only inside `within` (edits.confine) when given. A file
+    whose bytes are no longer the ones read is left alone (its uses become failures) unless it
+    already holds the new text; changes that were not written are removed from the plan. An
+    OSError is raised as one PathError at the end, after every other file was written."""
     kept: list[FileChange] = []
     errors: list[str] = []
     directories: set[Path] = set()
     for change in plan.changes:
         record = change.record
         try:
+            if within is not None:
+                confine(record.path, within)  # before reading it again: it may lead outside
             current = record.path.read_bytes()
             if current == encode(change.new_text, bom=record.bom):
                 kept.append(change)  # written by another run in the meantime
@@ -199,7 +201,9 @@ def write_changes(plan: Plan) -> None:
                 reason = "not written: the file changed since pinlint read it; run pinlint again"
                 plan.failures.extend(Failure(use, reason) for use in change.uses)
                 continue
-            directories.add(write_atomic(record.path, change.new_text, bom=record.bom, sync_directory=False))
+            directories.add(
+                write_atomic(record.path, change.new_text, bom=record.bom, sync_directory=False, within=within)
+            )
         except OSError as exc:
             errors.append(f"cannot write {change.display}: {exc.strerror or exc}")
             continue

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from pinlint.edits import write_atomic
+from pinlint.edits import confine, write_atomic
 from pinlint.errors import PinlintError
 
 _UTC_DATETIME = re.compile(r"^(resolved-at = \d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)\+00:00$", re.M)
@@ -170,9 +170,15 @@ def render(entries: Mapping[str, LockEntry]) -> str:
     return HEADER + _UTC_DATETIME.sub(r"\1T\2Z", text)
 
 
-def write(path: Path, entries: Mapping[str, LockEntry]) -> bool:
-    """Write the lock file if its content changes; True when it was written."""
+def write(path: Path, entries: Mapping[str, LockEntry], within: Sequence[Path] | None = None) -> bool:
+    """Write the lock file if its content changes; True when it was written. With `within`, a
+    lock whose real path is outside those paths is refused before anything is read or created."""
     text = render(entries)
+    try:
+        if within is not None:
+            confine(path, within)
+    except OSError as exc:
+        raise LockError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         if path.read_text(encoding="utf-8") == text:
             return False
@@ -180,7 +186,7 @@ def write(path: Path, entries: Mapping[str, LockEntry]) -> bool:
         pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text, bom=False)  # never an empty or half-written lock, even for a new one
+        write_atomic(path, text, bom=False, within=within)  # never an empty or half-written lock, even for a new one
     except OSError as exc:
         raise LockError(f"cannot write {path}: {exc.strerror or exc}") from None
     return True

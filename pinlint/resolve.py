@@ -253,7 +253,9 @@ class StderrLog:
 
     def __call__(self, level: int, message: str) -> None:
         if level <= self.verbosity:
-            print(f"pinlint: {message}", file=sys.stderr)
+            from pinlint.report.escape import printable  # names and answers from outside: escaped
+
+            print(f"pinlint: {printable(message)}", file=sys.stderr)
 
 
 def stderr_log(verbosity: int) -> Callable[[int, str], None]:

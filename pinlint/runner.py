@@ -81,6 +81,8 @@ def _load(display: str, kind: str, load: Loader) -> source_text.SourceText | Fil
         return load()
     except source_text.DecodeError as exc:
         return _error_facts(display, kind, str(exc), exc.line, exc.column)
+    except source_text.OutsideProject as exc:
+        return _error_facts(display, kind, str(exc.strerror))
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         return _error_facts(display, kind, f"cannot read file: {reason}")
@@ -165,7 +167,7 @@ class _Run:
             self.pending.setdefault((follow.kind, follow.path.resolve()), []).append(follow.context)
             return
         shown = SourceFile(follow.path, display_path(follow.path, self.cwd), follow.kind)
-        self.check(shown, functools.partial(source_text.read, follow.path), [follow.context])
+        self.check(shown, functools.partial(source_text.read_inside, follow.path, self.config.roots), [follow.context])
 
 
 def check_files(
@@ -197,6 +199,6 @@ def check_files(
                 if pending_kind == kind.name:  # named by another file, not found by discovery
                     del run.pending[(pending_kind, path)]
                     shown = SourceFile(path, display_path(path, run.cwd), kind.name)
-                    run.check(shown, functools.partial(source_text.read, path), contexts)
+                    run.check(shown, functools.partial(source_text.read_inside, path, run.config.roots), contexts)
     run.outcome.result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
     return run.outcome

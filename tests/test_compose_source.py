@@ -5,7 +5,7 @@ Dockerfiles, included or extended files it needs) and `expected.txt`, the exact 
 lines `pinlint check --no-config .` prints inside that folder (the summary lines left out).
 `test-shell-env.txt`, when present, lists `NAME=value` lines that are the whole shell
 environment the case runs with (the environment is otherwise emptied, so nothing leaks in
-from the machine running the tests).
+from the machine running the tests), each passed on with `--env NAME`.
 
 Each expected.txt says what a user should see. Where pinlint disagrees today, the case is
 marked xfail (strict) below with the reason, and expected.txt keeps the correct lines.
@@ -56,15 +56,20 @@ def _case_param(name: str) -> object:
     return pytest.param(name, marks=marks, id=name)
 
 
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, folder: Path) -> list[str]:
+    """The case's shell environment; returns the `--env NAME` options that pass it on (pinlint
+    reads only the variables it is given, as `docker compose` reads the shell's)."""
     for name in list(os.environ):
         if name not in KEEP_ENV:
             monkeypatch.delenv(name)
     shell = folder / SHELL_ENV_FILE
+    options: list[str] = []
     if shell.is_file():
         for line in shell.read_text(encoding="utf-8").splitlines():
             name, _, value = line.partition("=")
             monkeypatch.setenv(name, value)
+            options += ["--env", name]
+    return options
 
 
 # -- the corpus, end to end ------------------------------------------------------------------
@@ -73,10 +78,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 @pytest.mark.parametrize("name", [_case_param(name) for name in CASES])
 def test_corpus_case(name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     folder = CORPUS_DIR / name
-    _clean_environment(monkeypatch, folder)
+    passed = _clean_environment(monkeypatch, folder)
     monkeypatch.chdir(folder)
     capsys.readouterr()
-    code = main(["check", "--no-config", "."])
+    code = main(["check", "--no-config", *passed, "."])
     out, err = capsys.readouterr()
     lines = [line for line in out.splitlines() if not line.startswith(SUMMARY_PREFIXES)]
     expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
@@ -578,12 +583,12 @@ def test_dockerfile_checked_alone_gets_the_project_verdict(
     """`pinlint check app/Dockerfile` says about that file what `pinlint check .` says: the
     Compose files that build it (their build args, the images they build) are read either way."""
     folder = CORPUS_DIR / name
-    _clean_environment(monkeypatch, folder)
+    passed = _clean_environment(monkeypatch, folder)
     monkeypatch.chdir(folder)
     expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
     for dockerfile in _dockerfiles_of(folder):
         capsys.readouterr()
-        main(["check", "--no-config", dockerfile])
+        main(["check", "--no-config", *passed, dockerfile])
         out = capsys.readouterr().out
         lines = [line for line in out.splitlines() if not line.startswith(SUMMARY_PREFIXES)]
         assert lines == [line for line in expected if line.startswith(f"{dockerfile}:")], dockerfile

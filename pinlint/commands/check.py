@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
+from pinlint.trust import UserChoices
 
 
 class CheckOptions(NamedTuple):
@@ -21,10 +22,11 @@ class CheckOptions(NamedTuple):
     online: bool = False
     use_cache: bool = True
     verbose: int = 0
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 def run(options: CheckOptions) -> Outcome:
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     selection = Selection.build(config, options.select, options.ignore, options.extend_select)
     # only --online reads the parsed files again: a plain check drops each one once it is linted
     collected = common.collect(

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from pinlint import config as config_mod
+from pinlint import trust
 from pinlint.config import Config
-from pinlint.errors import UsageError
+from pinlint.errors import ConfigError, UsageError
 from pinlint.model import Diagnostic, ImageUse, Severity
 from pinlint.reference import ImageRef
+from pinlint.sources import text as source_text
+from pinlint.trust import UserChoices
 
 if TYPE_CHECKING:
     from pinlint import engine, lockfile, runner
@@ -56,8 +59,9 @@ class Collected:
         self.lock = lock
 
 
-def load_config(config_file: str | None, use_config: bool) -> Config:
-    return config_mod.load(config_file, use_config=use_config)
+def load_config(config_file: str | None, use_config: bool, choices: UserChoices | None = None) -> Config:
+    """The project's configuration as the user lets it apply (pinlint.trust)."""
+    return trust.establish(config_mod.load(config_file, use_config=use_config), choices or UserChoices())
 
 
 def split_codes(values: Sequence[str] | None) -> list[str] | None:
@@ -86,10 +90,25 @@ def lock_path(config: Config) -> Path:
     return project_root(config) / config.lock_file
 
 
+def lock_roots(config: Config, roots: Sequence[Path]) -> tuple[Path, ...]:
+    """Where the lock may be written: the project (`roots`), or with the user's consent to the
+    project's configuration, the `lock-file` it names wherever that is."""
+    if config.trusted:
+        return (*roots, Path(os.path.abspath(lock_path(config))))
+    return tuple(roots)
+
+
 def load_lock(config: Config) -> dict[str, lockfile.LockEntry] | None:
+    """The lock file's entries; None when there is none. One the operating system refuses (a name
+    too long, a loop) or one reached through a symlink leading out of the project is an error."""
     path = lock_path(config)
-    if not path.is_file():
+    state = source_text.file_kind(path)
+    if not state.is_file:
+        if state.reason:
+            raise ConfigError(f"lock-file {path}: {state.reason}")
         return None
+    if not config.trusted and not source_text.inside(path, (Path(os.path.realpath(config.root)),)):
+        raise ConfigError(f"lock-file: {source_text.outside_message(path)}")
     from pinlint import lockfile  # only when there is one: it brings datetime, tempfile, tomllib
 
     return lockfile.read(path)
@@ -110,6 +129,7 @@ def collect(
     from pinlint.sources.registry import KINDS
 
     paths = list(paths) or ["."]
+    config = config._replace(roots=trust.project_roots(config, paths))
     lock = load_lock(config)
     items: list[tuple[discover.SourceFile, runner.Loader]] = []
     errors: list[str] = []
@@ -127,7 +147,7 @@ def collect(
         if stdin_filename:
             raise UsageError("--stdin-filename needs '-' as the path")
         files, errors = discover.discover(paths, config)
-        items = [(f, functools.partial(source_text.read, f.path)) for f in files]
+        items = [(f, functools.partial(source_text.read_inside, f.path, config.roots)) for f in files]
     digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
     outcome = runner.check_files(items, config, selection, digests, keep_files=keep_files)
     return Collected(config, outcome, errors, lock)
@@ -182,7 +202,11 @@ def resolve(
     asks the registry anyway (update, lock, --online: is the tag still there?). Progress and -v
     logging go to stderr while it runs; with -v, how many answers came from the cache and how
     old the oldest was."""
+    from pinlint.report.escape import printable
     from pinlint.resolve import resolve_digests, stderr_log
+
+    for warning in config.warnings:  # settings the run ignored or capped: said before any request
+        print(f"pinlint: warning: {printable(warning)}", file=sys.stderr)
 
     report = resolve_digests(
         refs,

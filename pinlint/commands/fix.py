@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint import runner
+from pinlint import runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
 from pinlint.errors import UsageError
 from pinlint.model import Diagnostic, ImageUse, RunResult
 from pinlint.reference import ImageRef
+from pinlint.trust import UserChoices
 
 if TYPE_CHECKING:
     from pinlint import lockfile
@@ -29,6 +30,7 @@ class FixOptions(NamedTuple):
     from_lock: bool = False
     use_cache: bool = True
     verbose: int = 0
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 def _digests_from_lock(collected: common.Collected, refs: list[ImageRef]) -> tuple[dict[str, str], dict[str, str]]:
@@ -83,7 +85,8 @@ def _record(
 
     outcome = build_lock(collected, list(config.platforms), ask, whole=False)
     path = common.lock_path(config)
-    changed, diff = lock_change(path, common.relative_source(path, Path.cwd()), outcome.entries, options.diff)
+    within = common.lock_roots(config, trust.project_roots(config, options.paths))
+    changed, diff = lock_change(path, common.relative_source(path, Path.cwd()), outcome.entries, options.diff, within)
     return changed, diff, outcome.errors, outcome.entries
 
 
@@ -102,7 +105,7 @@ def run(options: FixOptions) -> Outcome:
     from pinlint.fix import plan_pins, write_changes
 
     common.refuse_stdin(options.paths, "fix")
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     collected = common.collect(config, Selection.build(config, options.select, options.ignore), options.paths)
     uses = [intent.use for intent in collected.outcome.intents]
     refs = [u.ref for u in uses if u.ref is not None]
@@ -126,7 +129,7 @@ def run(options: FixOptions) -> Outcome:
         registry_failed = bool(report.errors)
     plan = plan_pins(uses, digests, errors, collected.outcome.sources, runner.reparse)
     if not options.diff:
-        write_changes(plan)
+        write_changes(plan, trust.project_roots(config, options.paths))
     lock_changed, lock_diff, lock_errors = False, "", list[str]()
     pinned = {c.display for c in plan.changes}
     failed = {f.use for f in plan.failures}

@@ -20,10 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from pinlint import trust
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection, image_ignored
 from pinlint.platforms import platform_key_text, validate_platforms
 from pinlint.reference import ImageRef
+from pinlint.trust import UserChoices
 
 if TYPE_CHECKING:
     from pinlint import lockfile
@@ -38,6 +40,7 @@ class LockOptions(NamedTuple):
     use_cache: bool = True
     verbose: int = 0
     diff: bool = False
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 class LockOutcome:
@@ -195,18 +198,25 @@ def covers_project(paths: Sequence[str], root: Path) -> bool:
     return any(Path(os.path.realpath(p)) == top for p in (paths or ["."]))
 
 
-def lock_change(path: Path, display: str, entries: Mapping[str, lockfile.LockEntry], diff: bool) -> tuple[bool, str]:
-    """(whether the lock changes, the diff to print with `diff`); writes it without `diff`."""
+def lock_change(
+    path: Path,
+    display: str,
+    entries: Mapping[str, lockfile.LockEntry],
+    diff: bool,
+    within: Sequence[Path] | None = None,
+) -> tuple[bool, str]:
+    """(whether the lock changes, the diff to print with `diff`); writes it without `diff`, only
+    inside `within` (the project, see common.lock_roots)."""
     from pinlint import lockfile
 
     if not diff:
-        return lockfile.write(path, entries), ""
+        return lockfile.write(path, entries, within), ""
     text = lockfile.diff(path, display, entries)
     return bool(text), text
 
 
 def run(options: LockOptions) -> Outcome:
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     explicit = validate_platforms(options.platforms, "--platforms") if options.platforms is not None else None
     collected = common.collect(config, Selection.build(config), options.paths)
     ask = common.resolver(config, use_cache=options.use_cache, verbose=options.verbose)
@@ -222,7 +232,8 @@ def run(options: LockOptions) -> Outcome:
     changed, diff = False, ""
     display = common.relative_source(path, Path.cwd())
     if outcome.entries or path.exists():
-        changed, diff = lock_change(path, display, outcome.entries, options.diff)
+        within = common.lock_roots(config, trust.project_roots(config, options.paths))
+        changed, diff = lock_change(path, display, outcome.entries, options.diff, within)
         if options.diff:
             notes.append(f"{display}: {len(outcome.entries)} images, {'would change' if changed else 'unchanged'}.")
         else:

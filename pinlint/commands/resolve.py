@@ -8,6 +8,7 @@ from typing import NamedTuple
 from pinlint import reference
 from pinlint.commands import Outcome, common
 from pinlint.errors import UsageError
+from pinlint.trust import UserChoices
 
 
 class ResolveOptions(NamedTuple):
@@ -16,10 +17,11 @@ class ResolveOptions(NamedTuple):
     use_config: bool = True
     use_cache: bool = True
     verbose: int = 0
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 def run(options: ResolveOptions) -> Outcome:
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     parsed: list[tuple[str, reference.ImageRef]] = []
     for text in options.images:
         try:

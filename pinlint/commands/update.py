@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint import runner
+from pinlint import runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.commands.lock import lock_change
 from pinlint.engine import Selection
 from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
+from pinlint.trust import UserChoices
 
 if TYPE_CHECKING:
     from pinlint import lockfile
@@ -27,6 +28,7 @@ class UpdateOptions(NamedTuple):
     diff: bool = False
     use_cache: bool = True
     verbose: int = 0
+    choices: UserChoices = UserChoices()  # trust and environment, from the command line
 
 
 def _lock_tag(key: str) -> ImageRef | None:
@@ -70,7 +72,7 @@ def run(options: UpdateOptions) -> Outcome:
     from pinlint.fix import plan_updates, write_changes
 
     common.refuse_stdin(options.paths, "update")
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.choices)
     collected = common.collect(config, Selection.build(config), options.paths)
     uses = [u for u in common.all_uses(collected) if u.ref is not None and u.ref.digest and u.ref.tag]
     tags = [ImageRef(r.domain, r.path, r.tag, None) for u in uses if (r := u.ref) is not None]
@@ -85,15 +87,19 @@ def run(options: UpdateOptions) -> Outcome:
     plan = plan_updates(uses, digests, report.errors, collected.outcome.sources, runner.reparse)
     notes = moved_lines(plan, digests)
     lock_changed, lock_diff = False, ""
+    roots = trust.project_roots(config, options.paths)
     if lock is not None:
         refreshed = refresh_lock(lock, report.manifests)
         for key, entry in sorted(refreshed.items()):
             if entry.digest != lock[key].digest:
                 notes.append(f"{config.lock_file}: {key}: {lock[key].digest} → {entry.digest}")
         path = common.lock_path(config)
-        lock_changed, lock_diff = lock_change(path, common.relative_source(path, Path.cwd()), refreshed, options.diff)
+        within = common.lock_roots(config, roots)
+        lock_changed, lock_diff = lock_change(
+            path, common.relative_source(path, Path.cwd()), refreshed, options.diff, within
+        )
     if not options.diff:
-        write_changes(plan)
+        write_changes(plan, roots)
         if lock_changed:
             notes.append(f"Updated {config.lock_file}.")
     return Outcome(

@@ -21,16 +21,21 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pinlint import reference
 from pinlint.model import CodedMessage, FileFacts, ImageUse, MappedText, Span
-from pinlint.sources.expand import SENTINEL, Value, literal
+from pinlint.sources import text as source_text
+from pinlint.sources.expand import SENTINEL, ExpansionBudget, Value, literal
 from pinlint.sources.interpolate import DotenvError, TemplateError, interpolate, parse_env_file, read_dotenv
 from pinlint.sources.project import Includer, ProjectBuilds, local_build, read_project
 from pinlint.sources.registry import COMPOSE, DOCKERFILE, KINDS, Follow, Parsed, ParseRun
+from pinlint.sources.text import file_kind
 from pinlint.sources.uses import image_use
 from pinlint.sources.yaml import YamlReader, duplicate_key, hash_comments, pyyaml
+
+if TYPE_CHECKING:
+    from pinlint.config import Config
 
 _IMAGE_ID = re.compile(r"(?:sha256:)?[a-f0-9]{64}", re.ASCII)
 _URL_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
@@ -73,26 +78,52 @@ def _loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def shell_environment() -> dict[str, Value]:
-    return {k: literal(v) for k, v in os.environ.items()}
+def shell_environment(config: Config | None = None) -> dict[str, Value]:
+    """The variables the user passes (`Config.env`: `--env`, `--env-file`, `pass-env`), standing
+    in for Compose's shell environment. Never the rest of the process environment: results do not
+    depend on the machine, and `${GITHUB_TOKEN}` is not sent, locked or printed (pinlint.trust)."""
+    return {k: literal(v) for k, v in (config.env if config is not None else {}).items()}
 
 
-def project_environment(directory: Path, shell: Mapping[str, Value]) -> dict[str, Value]:
-    """Interpolation variables: the shell environment over the project's `.env`."""
+def _env_file_text(path: Path) -> str:
+    """A `.env`'s text: at most source_text.MAX_BYTES, undecodable bytes replaced (as before)."""
+    with path.open("rb") as handle:
+        data = handle.read(source_text.MAX_BYTES + 1)
+    if len(data) > source_text.MAX_BYTES:
+        raise OSError(0, f"larger than {source_text.MAX_BYTES // (1024 * 1024)} MiB")
+    return data.decode("utf-8", errors="replace")
+
+
+def project_environment(
+    directory: Path, shell: Mapping[str, Value], roots: Sequence[Path] = (), problems: list[str] | None = None
+) -> dict[str, Value]:
+    """Interpolation variables: the variables passed (`shell`) over the project's `.env`. A `.env`
+    whose real path is outside `roots` (a symlink out of the project) is not read: why goes to
+    `problems`."""
     env_file = directory / ".env"
     variables: dict[str, Value] = {}
-    if env_file.is_file():
-        try:
-            variables = parse_env_file(env_file.read_bytes().decode("utf-8", errors="replace"), shell)
-        except (OSError, TemplateError, DotenvError):
-            variables = {}
+    if file_kind(env_file).is_file:
+        if not source_text.inside(env_file, roots):
+            if problems is not None:
+                problems.append(source_text.outside_message(env_file, ".env"))
+        else:
+            try:
+                variables = parse_env_file(_env_file_text(env_file), shell)
+            except (OSError, TemplateError, DotenvError):
+                variables = {}
     variables.update(shell)
     return variables
 
 
 class ComposeParser(YamlReader):
     def __init__(
-        self, text: str, display: str, location: Path | None, env: Mapping[str, Value], working_dir: Path | None = None
+        self,
+        text: str,
+        display: str,
+        location: Path | None,
+        env: Mapping[str, Value],
+        working_dir: Path | None = None,
+        roots: Sequence[Path] = (),
     ) -> None:
         super().__init__(text)
         self.display = display
@@ -101,6 +132,8 @@ class ComposeParser(YamlReader):
         if working_dir is not None:
             self.directory = working_dir
         self.env = env
+        self.roots = roots  # files outside these (real paths) are not read; () = anywhere
+        self.budget = ExpansionBudget()  # all of this file's interpolations together
         self.result = ComposeResult(FileFacts(display, text, self.index, kind="compose"))
         self.facts = self.result.facts
         self._seen_nodes: set[int] = set()
@@ -287,12 +320,13 @@ class ComposeParser(YamlReader):
         if file_node is not None and self.is_scalar(file_node):
             value, _, _ = self._interpolated(file_node)
             path = directory / value.text if value is not None else None
-            if path is None or not path.is_file() or path.stat().st_size > 1024 * 1024:
+            if path is None or not file_kind(path).is_file:
                 return False
             try:
-                documents = [d for d in pyyaml().compose_all(path.read_text(encoding="utf-8"), Loader=_loader()) if d]
-            except (OSError, UnicodeDecodeError, pyyaml().YAMLError, RecursionError):
-                return False
+                text = source_text.read_inside(path, self.roots).text
+                documents = [d for d in pyyaml().compose_all(text, Loader=_loader()) if d]
+            except (OSError, source_text.DecodeError, pyyaml().YAMLError, RecursionError):
+                return False  # _related reports it
             root, directory = (documents[0] if documents else None), path.parent
         elif root is None:
             root = self._root
@@ -320,7 +354,7 @@ class ComposeParser(YamlReader):
             if not builds and not self._inherits_build(service, build, 0):
                 continue
             try:
-                value = interpolate(self.scalar_text(image)[0], self.env)
+                value = interpolate(self.scalar_text(image)[0], self.env, budget=self.budget)
                 ref = reference.parse(value.value.text)
             except (TemplateError, reference.ReferenceError):
                 continue
@@ -360,7 +394,7 @@ class ComposeParser(YamlReader):
     def _interpolated(self, node: Any) -> tuple[Value | None, int, int]:
         raw, start, end = self.scalar_text(node)
         try:
-            result = interpolate(raw, self.env)
+            result = interpolate(raw, self.env, budget=self.budget)
         except TemplateError as exc:
             self._error(str(exc), start, end)
             return None, start, end
@@ -387,8 +421,14 @@ class ComposeParser(YamlReader):
                 if value == "/dev/null":
                     continue
                 path = self.directory / value
-                if not path.is_file():
-                    self._error(f"include: env_file not found: {value}", node.start_mark.index)
+                if not source_text.inside(path, self.roots):
+                    message = f"include: env_file {value}: {source_text.outside_message(path)}"
+                    self._error(message, node.start_mark.index)
+                    return None
+                state = file_kind(path)
+                if not state.is_file:
+                    why = f" ({state.reason})" if state.reason else ""
+                    self._error(f"include: env_file not found: {value}{why}", node.start_mark.index)
                     return None
                 files.append(path)
         else:
@@ -399,12 +439,12 @@ class ComposeParser(YamlReader):
                 if first_path is None:
                     return self.env
                 base = (self.directory / first_path).parent
-            if (base / ".env").is_file():
-                files.append(base / ".env")
+            if file_kind(base / ".env").is_file and source_text.inside(base / ".env", self.roots):
+                files.append(base / ".env")  # outside the project: the include itself is reported
         defined: dict[str, Value] = {}
         for path in files:
             try:
-                read_dotenv(path.read_bytes().decode("utf-8", errors="replace"), self.env, defined)
+                read_dotenv(_env_file_text(path), self.env, defined)
             except (OSError, DotenvError) as exc:
                 self._error(f"include: cannot read env_file {path.name}: {exc}", first.start_mark.index)
                 return None
@@ -427,8 +467,13 @@ class ComposeParser(YamlReader):
         if value is None or _URL_CONTEXT.match(value.text):
             return
         path = self.directory / value.text
-        if not path.is_file():
-            self._error(f"{field_name}: file not found: {value.text}", start, end)
+        if not source_text.inside(path, self.roots):
+            self._error(f"{field_name}: {source_text.outside_message(path)}", start, end)
+            return
+        state = file_kind(path)
+        if not state.is_file:
+            why = f" ({state.reason})" if state.reason else ""
+            self._error(f"{field_name}: file not found: {value.text}{why}", start, end)
             return
         self.result.related.append((path, self.env if env is None else env))
 
@@ -453,7 +498,7 @@ class ComposeParser(YamlReader):
     def _use(self, kind: str, span: Span, raw: MappedText, whole: tuple[int, int] | None = None) -> None:
         """The image use written as `raw` at `span`, interpolated with this project's variables."""
         try:
-            result = interpolate(raw, self.env)
+            result = interpolate(raw, self.env, budget=self.budget)
         except TemplateError as exc:
             self._error(f"{exc} in {self.text[span.start : span.end]!r}", span.start, span.end)
             return
@@ -500,9 +545,14 @@ class ComposeParser(YamlReader):
         if _URL_CONTEXT.match(context):
             return  # a remote context cannot be read offline
         context_dir = self.directory / context
-        if not context_dir.is_dir():
+        if not source_text.inside(context_dir, self.roots):
+            self._error(f"build: context {source_text.outside_message(context_dir)}", origin.start)
+            return
+        state = file_kind(context_dir)
+        if not state.is_dir:
             shown = os.path.relpath(context_dir, self.directory)
-            self._error(CodedMessage(f"build: context directory not found: {shown}", "PIN901"), origin.start)
+            why = f" ({state.reason})" if state.reason else ""
+            self._error(CodedMessage(f"build: context directory not found: {shown}{why}", "PIN901"), origin.start)
             return
         dockerfile = "Dockerfile"
         if dockerfile_node is not None and self.is_scalar(dockerfile_node):
@@ -512,9 +562,14 @@ class ComposeParser(YamlReader):
             dockerfile = value.text
             origin = self.index.span(start, start)
         path = context_dir / dockerfile
-        if not path.is_file():
+        if not source_text.inside(path, self.roots):
+            self._error(f"build: Dockerfile {source_text.outside_message(path)}", origin.start)
+            return
+        state = file_kind(path)
+        if not state.is_file:
             shown = os.path.relpath(path, self.directory)
-            self._error(CodedMessage(f"build: Dockerfile not found: {shown}", "PIN901"), origin.start)
+            why = f" ({state.reason})" if state.reason else ""
+            self._error(CodedMessage(f"build: Dockerfile not found: {shown}{why}", "PIN901"), origin.start)
             return
         self.result.builds.append(BuildTarget(path, args, origin, self._context_names(build)))
 
@@ -615,7 +670,7 @@ class ComposeParser(YamlReader):
 
         mapped = self.block_text(node)
         try:
-            result = interpolate(mapped, self.env, keep_missing=True)
+            result = interpolate(mapped, self.env, keep_missing=True, budget=self.budget)
         except TemplateError as exc:
             self._error(str(exc), node.start_mark.index)
             return
@@ -667,12 +722,17 @@ class ComposeParser(YamlReader):
 
 
 def parse_compose(
-    text: str, display: str, location: Path | None, env: Mapping[str, Value], working_dir: Path | None = None
+    text: str,
+    display: str,
+    location: Path | None,
+    env: Mapping[str, Value],
+    working_dir: Path | None = None,
+    roots: Sequence[Path] = (),
 ) -> ComposeResult:
     """Parse a Compose file's text. Never raises on bad input: errors go to `facts.errors`.
     `working_dir`: where relative paths resolve, when not the file's folder (an include's
-    project_directory)."""
-    return ComposeParser(text, display, location, env, working_dir).parse()
+    project_directory); `roots`: the files it names are read only inside these (() = anywhere)."""
+    return ComposeParser(text, display, location, env, working_dir, roots).parse()
 
 
 def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: ParseRun) -> Parsed:
@@ -685,11 +745,16 @@ def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: 
     from pinlint.sources.dockerfile import BuildVariant
 
     includer = next((c for c in contexts[:1] if isinstance(c, Includer)), None)
+    roots = run.config.roots if run.config is not None else ()
+    problems: list[str] = []
     if includer is not None:
         env, working_dir = dict(includer.env), includer.working_dir
     else:
-        env, working_dir = project_environment(path.absolute().parent, _shell(run)), None
-    result = parse_compose(text, display, path if display != "-" else None, env, working_dir)
+        directory = path.absolute().parent if display != "-" else Path.cwd()
+        env, working_dir = project_environment(directory, _shell(run), roots, problems), None
+    result = parse_compose(text, display, path if display != "-" else None, env, working_dir, roots)
+    for problem in problems:
+        result.facts.errors.insert(0, (result.facts.index.span(0, 0), problem))
     checked = result.is_compose or bool(result.facts.errors)
     if not checked:
         return Parsed([result.facts], checked=False, reason="YAML without Compose services")
@@ -707,7 +772,7 @@ def parse(text: str, path: Path, display: str, contexts: Sequence[object], run: 
 
 
 def _shell(run: ParseRun) -> dict[str, Value]:
-    return run.memo("compose.shell", shell_environment)
+    return run.memo("compose.shell", lambda: shell_environment(run.config))
 
 
 def _project(run: ParseRun) -> ProjectBuilds:
@@ -729,5 +794,5 @@ def built_locally(use: ImageUse, run: ParseRun) -> bool:
 
 
 def reparse(text: str, path: Path) -> FileFacts:
-    env = project_environment(path.absolute().parent, shell_environment())
+    env = project_environment(path.absolute().parent, shell_environment())  # fix verifies literal pins
     return parse_compose(text, str(path), path, env).facts

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from pinlint.model import FileFacts, Heredoc, Instruction, MappedText, Span, TextIndex, Word
 from pinlint.sources.arguments import copy_sources, parse_exec_form
-from pinlint.sources.expand import SENTINEL, Expansion, ExpansionError, Value, expand, literal
+from pinlint.sources.expand import SENTINEL, Expansion, ExpansionBudget, ExpansionError, Value, expand, literal
 from pinlint.sources.registry import Parsed, ParseRun
 from pinlint.sources.uses import image_use
 
@@ -161,6 +161,7 @@ class DockerfileParser:
         # global ARGs whose value used a variable that had none: name → those variables
         self.tainted: dict[str, tuple[str, ...]] = {}
         self.declared: set[str] = set(PLATFORM_ARGS)  # what a --build-arg can set
+        self.budget = ExpansionBudget()  # all of this file's expansions together
 
     @staticmethod
     def _continuation_regex(escape: str) -> re.Pattern[str]:
@@ -433,7 +434,7 @@ class DockerfileParser:
             start = word.start + len(name) + 1
             raw = MappedText(instr.body.text[start : word.end], instr.body.offsets[start : word.end])
             try:
-                result = expand(raw, env, self.escape)
+                result = expand(raw, env, self.escape, self.budget)
             except ExpansionError as exc:
                 self._error(f"ARG {name}: {exc}", word.span.start, word.span.end)
                 continue
@@ -542,7 +543,7 @@ class DockerfileParser:
         text = self.text[span.start : span.end]
         if expands:
             try:
-                result = expand(raw, env, self.escape)
+                result = expand(raw, env, self.escape, self.budget)
             except ExpansionError as exc:
                 self._error(f"{exc} in {text!r}", span.start, span.end)
                 return
@@ -576,7 +577,7 @@ class DockerfileParser:
         """The reference with every declared variable it uses set to another value."""
         poisoned = {name: literal(SENTINEL) for name in used if name in self.declared}
         try:
-            return expand(raw, poisoned, self.escape).value.text
+            return expand(raw, poisoned, self.escape, self.budget).value.text
         except ExpansionError:
             return None
 

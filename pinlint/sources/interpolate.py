@@ -194,6 +194,7 @@ def read_dotenv(text: str, env: Mapping[str, Value], into: dict[str, Value] | No
     \\r \\t \\v \\" \\\\ \\$ \\0ooo` and, like unquoted ones, interpolation, where `env` wins over
     the keys read so far (`GetEnvFromFile`'s lookup). `into` carries keys of earlier files."""
     out: dict[str, Value] = into if into is not None else {}
+    budget = ExpansionBudget()  # all of this file's values together
     if text.startswith("\ufeff"):
         text = text[1:]
     pos, n = 0, len(text)
@@ -242,7 +243,7 @@ def read_dotenv(text: str, env: Mapping[str, Value], into: dict[str, Value] | No
             raw = text[pos:] if newline < 0 else text[pos:newline]
             pos = n if newline < 0 else newline + 1
             raw = raw.split(" #", 1)[0].rstrip()
-            out[key] = _dotenv_expand(raw, scope)
+            out[key] = _dotenv_expand(raw, scope, budget)
             continue
         chars: list[str] = []
         j, escaped, closed = pos + 1, False, False
@@ -268,7 +269,10 @@ def read_dotenv(text: str, env: Mapping[str, Value], into: dict[str, Value] | No
             raise DotenvError(f"line {line}: unterminated quoted value")
         pos = j
         value = "".join(chars)
-        out[key] = literal(value) if quote == "'" else _dotenv_expand(_DOTENV_ESCAPE.sub(_unescape, value), scope)
+        if quote == "'":
+            out[key] = literal(value)
+        else:
+            out[key] = _dotenv_expand(_DOTENV_ESCAPE.sub(_unescape, value), scope, budget)
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -283,8 +287,8 @@ def _unescape(match: re.Match[str]) -> str:
     return _SIMPLE_ESCAPES[sequence[1]]
 
 
-def _dotenv_expand(raw: str, scope: Mapping[str, Value]) -> Value:
+def _dotenv_expand(raw: str, scope: Mapping[str, Value], budget: ExpansionBudget) -> Value:
     try:
-        return interpolate(literal(raw), scope).value
+        return interpolate(literal(raw), scope, budget=budget).value
     except TemplateError as exc:
         raise DotenvError(str(exc)) from exc

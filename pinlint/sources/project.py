@@ -57,22 +57,23 @@ def read_project(config: Config | None, shell: Mapping[str, Value], cwd: Path) -
         return ProjectBuilds(local, contexts)
     related: dict[Path, Includer] = {}
     texts: list[tuple[Path, str]] = []
+    roots = config.roots
     for path in project_compose_files(config):
         try:
-            texts.append((path, source_text.read(path).text))
+            texts.append((path, source_text.read_inside(path, roots).text))
         except (OSError, source_text.DecodeError):
             continue
     # first what includes and extends give the files they name, then each file in that context
     for path, text in texts:
-        env = project_environment(path.absolute().parent, shell)
-        result = parse_compose(text, display_path(path, cwd), path, env)
+        env = project_environment(path.absolute().parent, shell, roots)
+        result = parse_compose(text, display_path(path, cwd), path, env, None, roots)
         for other, variables in result.related:
             related.setdefault(other.resolve(), Includer(variables, result.working_dirs.get(other.resolve())))
     walked = {path.resolve() for path, _ in texts}
     for other in related:
         if other not in walked and other.is_relative_to(config.root):  # `include: db.yaml` and the like
             try:
-                texts.append((other, source_text.read(other).text))
+                texts.append((other, source_text.read_inside(other, roots).text))
             except (OSError, source_text.DecodeError):
                 continue
     for path, text in texts:
@@ -80,8 +81,8 @@ def read_project(config: Config | None, shell: Mapping[str, Value], cwd: Path) -
         if includer is not None:
             env, working_dir = dict(includer.env), includer.working_dir
         else:
-            env, working_dir = project_environment(path.absolute().parent, shell), None
-        result = parse_compose(text, display_path(path, cwd), path, env, working_dir)
+            env, working_dir = project_environment(path.absolute().parent, shell, roots), None
+        result = parse_compose(text, display_path(path, cwd), path, env, working_dir, roots)
         for name, service in result.local_images.items():
             local.setdefault(name, f"{service} ({display_path(path, cwd)})")
         for build in result.builds:

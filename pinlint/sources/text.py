@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -65,6 +66,37 @@ def read(path: Path) -> SourceText:
     if len(data) > MAX_BYTES:
         raise DecodeError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; not checked")
     return decode(data)
+
+
+class OutsideProject(OSError):
+    """A file whose real path is outside the project: not opened."""
+
+
+def inside(path: Path, roots: Sequence[Path]) -> bool:
+    """Whether the real path of `path` (every symlink followed) lies in one of `roots` (real
+    paths of directories); True when `roots` is empty (no confinement)."""
+    if not roots:
+        return True
+    try:
+        target = Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return False
+    return any(target == root or root in target.parents for root in roots)
+
+
+def outside_message(path: Path, shown: str | None = None) -> str:
+    """Why a file named by a repository's file or symlink is not read (`shown`: its name as the
+    message gives it, default the path)."""
+    real = os.path.realpath(path)
+    link = f" (a link to {real})" if os.path.abspath(path) != real else ""
+    return f"{path if shown is None else shown}{link} is outside the project; not read"
+
+
+def read_inside(path: Path, roots: Sequence[Path]) -> SourceText:
+    """`read`, for a file inside `roots` only (OutsideProject, before opening it, otherwise)."""
+    if not inside(path, roots):
+        raise OutsideProject(0, outside_message(path))
+    return read(path)
 
 
 class PathKind(NamedTuple):
