@@ -183,7 +183,6 @@ def _explicit_environment(
 ) -> dict[str, str]:
     """Variables interpolation may use beyond the project's own `.env` files and defaults."""
     from pinlint.sources import text as source_text
-    from pinlint.sources.interpolate import TemplateError, parse_env_file
 
     names = list(user.pass_env)
     if trusted:
@@ -196,6 +195,8 @@ def _explicit_environment(
         )
     env: dict[str, str] = {name: environ[name] for name in names if name in environ}
     for file in choices.env_files:
+        from pinlint.sources.interpolate import TemplateError, parse_env_file  # only for an --env-file
+
         try:
             text = source_text.read(Path(file)).text
             variables = parse_env_file(text)

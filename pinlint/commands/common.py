@@ -107,7 +107,7 @@ def load_lock(config: Config) -> dict[str, lockfile.LockEntry] | None:
         if state.reason:
             raise ConfigError(f"lock-file {path}: {state.reason}")
         return None
-    if not config.trusted and not source_text.inside(path, (Path(os.path.realpath(config.root)),)):
+    if not config.trusted and not source_text.inside(path, (Path(os.path.realpath(project_root(config))),)):
         raise ConfigError(f"lock-file: {source_text.outside_message(path)}")
     from pinlint import lockfile  # only when there is one: it brings datetime, tempfile, tomllib
 
