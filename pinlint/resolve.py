@@ -237,6 +237,8 @@ def resolve_digests(
 def stderr_log(verbosity: int) -> Callable[[int, str], None]:
     def log(level: int, message: str) -> None:
         if level <= verbosity:
-            print(f"pinlint: {message}", file=sys.stderr)
+            from pinlint.report.escape import printable
+
+            print(f"pinlint: {printable(message)}", file=sys.stderr)
 
     return log

@@ -227,9 +227,10 @@ def test_pre_commit_hook_fails_on_unpinned_images_and_passes_on_pinned_ones(
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert re.search(r"^pinlint\.+Failed$", failing.stdout, re.MULTILINE), failing.stdout
     assert "- hook id: pinlint\n- exit code: 1\n" in failing.stdout
-    assert "Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest\n" in failing.stdout
-    assert "deploy/compose.yaml:3:12: PIN003 [*] Image 'postgres:16.4' is not pinned to a digest\n" in failing.stdout
-    assert "Found 2 problems in 2 of 2 files checked." in failing.stdout
+    assert "Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest\n" in failing.stdout
+    postgres = "deploy/compose.yaml:3:12: PIN003 [*] error: Image 'postgres:16.4' is not pinned to a digest\n"
+    assert postgres in failing.stdout
+    assert "Found 2 errors in 2 of 2 files checked." in failing.stdout
     assert "notes.txt" not in failing.stdout
 
     (project_repo / "Dockerfile").write_text(

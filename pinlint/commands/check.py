@@ -24,7 +24,9 @@ class CheckOptions(NamedTuple):
 
 
 def run(options: CheckOptions) -> Outcome:
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(
+        options.config_file, options.use_config, options.paths, stdin_filename=options.stdin_filename
+    )
     selection = Selection.build(config, options.select, options.ignore, options.extend_select)
     collected = common.collect(config, selection, options.paths, stdin_filename=options.stdin_filename)
     result = collected.outcome.result
@@ -39,10 +41,15 @@ def run(options: CheckOptions) -> Outcome:
         registry_failed = bool(online.errors)
         result.diagnostics.extend(online.diagnostics)
         result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
+    notes: list[str] = []
+    if options.verbose:
+        notes += common.describe_run(collected)
     return Outcome(
         findings=common.at_or_above(result.diagnostics, common.fail_level(options.fail_level, config)),
         registry_failed=registry_failed,
         usage_failed=bool(collected.path_errors),
         errors=tuple(errors),
         report=result,
+        notes=tuple(notes),
+        files_checked=result.files_checked,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -9,7 +10,7 @@ from pinlint import runner
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
 from pinlint.errors import UsageError
-from pinlint.model import Diagnostic, ImageUse, RunResult
+from pinlint.model import RunResult
 from pinlint.reference import ImageRef
 
 
@@ -24,6 +25,7 @@ class FixOptions(NamedTuple):
     from_lock: bool = False
     use_cache: bool = True
     verbose: int = 0
+    stdin_filename: str | None = None
 
 
 def _digests_from_lock(collected: common.Collected, refs: list[ImageRef]) -> tuple[dict[str, str], dict[str, str]]:
@@ -40,22 +42,23 @@ def _digests_from_lock(collected: common.Collected, refs: list[ImageRef]) -> tup
     return digests, errors
 
 
-def _remaining(diagnostics: list[Diagnostic], fixed: list[ImageUse]) -> list[Diagnostic]:
-    """The diagnostics that the pins written do not repair."""
-    places = {(u.path, u.span.start, u.span.end) for u in fixed}
-    return [
-        d
-        for d in diagnostics
-        if not (d.fixable and d.use is not None and (d.use.path, d.use.span.start, d.use.span.end) in places)
-    ]
-
-
 def run(options: FixOptions) -> Outcome:
+    """Pin, then lint again what was written (the report is the files' state after the fix).
+    With the path '-', stdin is fixed and the fixed text is the outcome's output."""
     from pinlint.fix import plan_pins, write_changes
 
-    common.refuse_stdin(options.paths, "fix")
-    config = common.load_config(options.config_file, options.use_config)
-    collected = common.collect(config, Selection.build(config, options.select, options.ignore), options.paths)
+    stdin = "-" in options.paths
+    if stdin and options.diff:
+        raise UsageError("fix -: the fixed text goes to stdout; --diff needs paths")
+    config = common.load_config(
+        options.config_file, options.use_config, options.paths, stdin_filename=options.stdin_filename
+    )
+    selection = Selection.build(config, options.select, options.ignore)
+    data = sys.stdin.buffer.read() if stdin else None
+    name = options.stdin_filename or "Dockerfile"
+    collected = common.collect(
+        config, selection, options.paths, stdin_filename=name if stdin else None, stdin_data=data
+    )
     uses = [intent.use for intent in collected.outcome.intents]
     refs = [u.ref for u in uses if u.ref is not None]
     registry_failed = False
@@ -67,17 +70,30 @@ def run(options: FixOptions) -> Outcome:
         errors = report.errors
         registry_failed = bool(report.errors)
     plan = plan_pins(uses, digests, errors, collected.outcome.sources, runner.reparse)
-    if not options.diff:
+    after = collected
+    output = ""
+    if stdin:
+        assert data is not None
+        if plan.changes:
+            output = ("\ufeff" if plan.changes[0].record.bom else "") + plan.changes[0].new_text
+            fixed = output.encode("utf-8", "surrogateescape")
+            after = common.collect(config, selection, ["-"], stdin_filename=name, stdin_data=fixed)
+        else:
+            output = data.decode("utf-8", "surrogateescape")  # unchanged, byte for byte
+    elif not options.diff:
         write_changes(plan)
-    pinned = {c.display for c in plan.changes}
-    failed = {f.use for f in plan.failures}
-    left = _remaining(collected.outcome.result.diagnostics, [u for u in uses if u.path in pinned and u not in failed])
+        if plan.changes:  # the report is the state of the files as written
+            after = common.collect(config, selection, options.paths)
     level = common.fail_level(options.fail_level, config)
+    left = after.outcome.result
     return Outcome(
-        findings=bool(options.diff and plan.changes) or common.at_or_above(left, level),
+        findings=bool(options.diff and plan.changes) or common.at_or_above(left.diagnostics, level),
         registry_failed=registry_failed,
         usage_failed=bool(collected.path_errors),
         errors=tuple(collected.path_errors),
-        report=None if options.diff else RunResult(left, collected.outcome.result.files_checked),
+        report=None if options.diff else RunResult(left.diagnostics, left.files_checked),
         plan=plan,
+        output=output,
+        files_checked=collected.outcome.result.files_checked,
+        unfixed=bool(plan.failures),
     )

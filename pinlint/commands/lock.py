@@ -114,7 +114,7 @@ def build_lock(
 def run(options: LockOptions) -> Outcome:
     from pinlint import lockfile
 
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.paths)
     collected = common.collect(config, Selection.build(config), options.paths)
     platforms = list(options.platforms) if options.platforms else list(config.platforms)
     ask = common.resolver(config, use_cache=options.use_cache, verbose=options.verbose)
@@ -123,10 +123,14 @@ def run(options: LockOptions) -> Outcome:
     notes = []
     if outcome.entries or path.exists():
         state = "written" if lockfile.write(path, outcome.entries) else "unchanged"
-        notes.append(f"{config.lock_file}: {len(outcome.entries)} images, {state}.")
+        images = "image" if len(outcome.entries) == 1 else "images"
+        notes.append(f"{config.lock_file}: {len(outcome.entries)} {images}, {state}.")
+    else:
+        notes.append(f"No image references to lock; {config.lock_file} not written.")
     return Outcome(
         registry_failed=bool(outcome.errors),
         usage_failed=bool(collected.path_errors),
+        files_checked=collected.outcome.result.files_checked,
         errors=(*collected.path_errors, *outcome.errors),
         notes=tuple(notes),
     )

@@ -68,7 +68,7 @@ def run(options: UpdateOptions) -> Outcome:
     from pinlint.fix import plan_updates, write_changes
 
     common.refuse_stdin(options.paths, "update")
-    config = common.load_config(options.config_file, options.use_config)
+    config = common.load_config(options.config_file, options.use_config, options.paths)
     collected = common.collect(config, Selection.build(config), options.paths)
     uses = [u for u in common.all_uses(collected) if u.ref is not None and u.ref.digest and u.ref.tag]
     tags = [ImageRef(r.domain, r.path, r.tag, None) for u in uses if (r := u.ref) is not None]
@@ -91,6 +91,7 @@ def run(options: UpdateOptions) -> Outcome:
         findings=bool(plan.failures) or bool(options.diff and plan.changes),
         registry_failed=bool(report.errors),
         usage_failed=bool(collected.path_errors),
+        files_checked=collected.outcome.result.files_checked,
         errors=tuple(collected.path_errors),
         plan=plan,
         notes=tuple(notes),

@@ -27,6 +27,7 @@ from pinlint.registry.media import (
     OCI_MANIFEST,
     SCHEMA1_TYPES,
 )
+from pinlint.report.escape import echo
 
 __all__ = [
     "DOCKER_LIST",
@@ -97,7 +98,8 @@ def error_detail(body: bytes) -> str:
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         code = str(errors[0].get("code", "")).lower().replace("_", " ")
         message = str(errors[0].get("message", ""))
-        return f"{code}: {message}" if code and message and code not in message.lower() else message or code
+        detail = f"{code}: {message}" if code and message and code not in message.lower() else message or code
+        return echo(detail)  # the registry's words: truncated, control characters escaped
     return ""
 
 
