@@ -32,7 +32,10 @@ EXIT_REGISTRY = 3
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a "did you mean" for an unknown option (`--formt` → `--format`)."""
+    """argparse with a "did you mean" for an unknown option (`--formt` → `--format`), said by
+    the command's own parser (the top-level one does not know the command's options)."""
+
+    subcommands: dict[str, argparse.ArgumentParser]
 
     def error(self, message: str) -> NoReturn:
         for prefix in ("unrecognized arguments: ", "ambiguous option: "):
@@ -45,15 +48,17 @@ def _suggestion(given: list[str], known: Mapping[str, object]) -> str:
     import difflib
 
     options = [word.split("=", 1)[0] for word in given if word.startswith("-")]
-    hints = []
+    hints = {}
     for option in options:
         close = difflib.get_close_matches(option, [o for o in known if o.startswith("--")], n=1, cutoff=0.6)
         if close:
-            hints.append(f"{option} → {close[0]}")
-    return f" (did you mean {', '.join(hints)}?)" if hints else ""
+            hints[option] = close[0]
+    if len(hints) == 1 and len(options) == 1:
+        return f" (did you mean {next(iter(hints.values()))}?)"
+    return f" (did you mean {', '.join(f'{new} for {old}' for old, new in hints.items())}?)" if hints else ""
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> _Parser:
     parser = _Parser(
         prog="pinlint",
         description="Find mutable image references in Dockerfiles and Compose files.",
@@ -127,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
     rule.add_argument("--all", action="store_true", help="list every rule")
     rule.add_argument("--format", choices=("text", "json"), default="text")
+    parser.subcommands = dict(commands.choices)
     return parser
 
 
@@ -423,7 +429,9 @@ _COMMANDS = {"check": _check, "fix": _fix, "update": _update, "lock": _lock, "re
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            (parser.subcommands.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:  # argparse has printed its message
         return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
     command = _COMMANDS.get(args.command)

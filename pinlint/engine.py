@@ -44,10 +44,22 @@ def expand_selectors(selectors: Iterable[str], *, source: str) -> set[str]:
             continue
         matched = {code for code in BY_CODE if code.startswith(selector.upper())}
         if not selector or not matched:
-            error = ConfigError if source == "config" else UsageError
-            raise error(f"unknown rule selector '{raw}' in {source}")
+            error = ConfigError if source.startswith("'") or source == "config" else UsageError
+            raise error(f"unknown rule selector '{raw}' in {source}{_selector_hint(selector)}")
         codes.update(matched)
     return codes
+
+
+def _selector_hint(selector: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(selector.lower(), list(BY_NAME), n=1, cutoff=0.75)  # names: codes are too alike
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _in_config(config: Config, key: str) -> str:
+    """Where a configuration's selector list comes from, for errors: `'select' of /x/pinlint.toml`."""
+    return f"'{key}' of {config.path}" if config.path is not None else "config"
 
 
 class Selection(NamedTuple):
@@ -65,16 +77,16 @@ class Selection(NamedTuple):
         if select is not None:
             enabled = expand_selectors(select, source="--select")
         elif config.select is not None:
-            enabled = expand_selectors(config.select, source="config")
+            enabled = expand_selectors(config.select, source=_in_config(config, "select"))
         else:
             enabled = {rule.CODE for rule in RULES if rule.DEFAULT_ENABLED}
-        enabled |= expand_selectors(config.extend_select, source="config")
+        enabled |= expand_selectors(config.extend_select, source=_in_config(config, "extend-select"))
         enabled |= expand_selectors(extend_select, source="--extend-select")
         enabled.add(PARSE_ERROR)  # always on, unless ignored by name
-        enabled -= expand_selectors(config.ignore, source="config")
+        enabled -= expand_selectors(config.ignore, source=_in_config(config, "ignore"))
         enabled -= expand_selectors(ignore, source="--ignore")
         per_file = tuple(
-            (glob_regex(glob), frozenset(expand_selectors(codes, source="config")))
+            (glob_regex(glob), frozenset(expand_selectors(codes, source=_in_config(config, "per-file-ignores"))))
             for glob, codes in config.per_file_ignores
         )
         return cls(frozenset(enabled), per_file)

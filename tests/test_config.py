@@ -204,13 +204,13 @@ def test_unknown_nested_keys_are_named(cli: Cli, write: Write) -> None:
     assert run.err.endswith(": unknown key 'registries.\"ghcr.io\".ca_file'\n")
 
 
-def test_unknown_selector_in_config_exits_2(cli: Cli, write: Write) -> None:
+def test_unknown_selector_in_config_exits_2(cli: Cli, write: Write, project: Path) -> None:
     write("Dockerfile", SERVICE)
     write("pinlint.toml", 'ignore = ["PIN003", "DL3006"]\n')
     run = cli("check")
     assert run.code == 2
     assert run.out == ""
-    assert run.err == "pinlint: error: unknown rule selector 'DL3006' in config\n"
+    assert run.err == f"pinlint: error: unknown rule selector 'DL3006' in 'ignore' of {project / 'pinlint.toml'}\n"
 
 
 def test_unknown_selector_in_per_file_ignores_exits_2(cli: Cli, write: Write) -> None:
