@@ -295,3 +295,56 @@ def test_a_dead_host_is_one_line_not_one_per_reference(cli: Cli, isolated: dict[
     assert host.startswith(f"pinlint: 127.0.0.1:{port} did not answer (")
     assert host.endswith("; skipped 7 other references to it")
     assert tried.startswith(f"pinlint: error: 127.0.0.1:{port}/app:t0: connection failed")
+
+
+# -- the rule table: README, `rule --all` and the rule modules agree ----------------------------
+
+
+def _readme_table() -> dict[str, tuple[str, str, str, str]]:
+    """code → (name, default, severity, fix) from README's rule table; a range row (PIN201–PIN208)
+    stands for each code in it."""
+    import re
+
+    from pinlint.rules import BY_CODE
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    row = re.compile(r"^\| (PIN\d{3})(?:–(PIN\d{3}))? \| ([^|]+) \| ([^|]+) \| ([^|]+) \| [^|]+ \|([^|]*)\|$", re.M)
+    for match in row.finditer(readme):
+        first, last, name, default, severity, fix = match.groups()
+        codes = [c for c in BY_CODE if first <= c <= (last or first)]
+        for code in codes:
+            shown = name.strip() if last is None else BY_CODE[code].NAME
+            rows[code] = (shown, default.strip(), severity.strip(), fix.strip().strip("`"))
+    return rows
+
+
+def test_readme_rule_table_is_the_rule_modules() -> None:
+    from pinlint.catalogue import default_text, fixed_by
+    from pinlint.rules import RULES
+
+    table = _readme_table()
+    assert sorted(table) == sorted(rule.CODE for rule in RULES)
+    for rule in RULES:
+        name, default, severity, fix = table[rule.CODE]
+        if rule.CODE < "PIN201" or rule.CODE > "PIN208":
+            assert name == rule.NAME
+        assert (default, severity, fix) == (default_text(rule), rule.SEVERITY.label, fixed_by(rule) or ""), rule.CODE
+
+
+def test_rule_all_shows_the_readme_defaults_and_fix_column(cli: Cli) -> None:
+    import json
+
+    table = _readme_table()
+    listed = json.loads(cli("rule", "--all", "--format", "json").out)
+    assert {r["code"]: (r["enabled"], r["severity"], r["fixed_by"] or "") for r in listed} == {
+        code: row[1:] for code, row in table.items()
+    }
+    text = cli("rule", "--all").out
+    assert "PIN007  untrusted-registry           on when `allowed-registries` is set" in text
+    for line in text.splitlines():
+        code = line.split()[0]
+        default, _, fix = table[code][1:]
+        assert f" {default} " in line and (f" {fix} " in line if fix else True), line
+    pin010 = next(line for line in text.splitlines() if line.startswith("PIN010"))
+    assert " online " in pin010 and " update " in pin010 and " fix " not in pin010

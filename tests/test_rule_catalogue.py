@@ -195,7 +195,12 @@ def test_case(
     display = Path(case.filename).as_posix()
     # PIN900 is always on: a case for another rule may also print parse errors, which are not its subject
     lines = [line for line in run.lines if line.startswith(f"{display}:") and f": {case.code} " in line]
-    assert lines == [fill(line) for line in case.expect], run.out + run.err
+    # `expect` lines are `path:line:col: CODE [*] message`; the text output adds the rule's severity
+    severity_word = f"{rule.SEVERITY.label}: "
+    expected = [
+        re.sub(rf"(: {case.code}(?: \[\*\])? )", rf"\g<1>{severity_word}", fill(line), count=1) for line in case.expect
+    ]
+    assert lines == expected, run.out + run.err
     others = [line for line in run.lines if line.startswith(f"{display}:") and f": {case.code} " not in line]
     severity: Severity = rule.SEVERITY
     expected_code = 1 if (case.expect and severity >= fail_level(case.config)) or others else 0
