@@ -5,7 +5,9 @@ minus the file's `per-file-ignores`; selectors are codes, code prefixes (`PIN2`)
 names, or `ALL`. Suppressions are comments: `# pinlint: ignore[=CODES]` in the comment block
 right above a Dockerfile instruction (or inside it) silences that instruction; in YAML it
 silences its own line and the line below (each source kind declares which, in the source
-registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file.
+registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file. A project moving from
+hadolint keeps its reviewed exceptions: `# hadolint ignore=DL3006,DL3007` silences PIN002 and
+PIN001 the same way (hadolint's other codes are not pinlint's and are left alone).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from pinlint.shell import RunScripts, run_scripts
 from pinlint.sources.registry import KINDS, SUPPRESS_LINE
 
 _SUPPRESSION = re.compile(r"\s*pinlint:\s*(ignore-file|ignore)(?![\w-])\s*(?:=\s*(.*?))?\s*$")
+_HADOLINT = re.compile(r"\s*hadolint\s+ignore\s*=\s*(\S.*?)\s*$")
+# hadolint's image-tag rules and the pinlint rules that report the same thing
+HADOLINT_CODES = {"DL3006": "PIN002", "DL3007": "PIN001"}
 _ALL = "ALL"
 PARSE_ERROR = "PIN900"
 
@@ -133,9 +138,18 @@ def suppressions(facts: FileFacts) -> _Suppressions:
     for line, text in facts.comments:
         match = _SUPPRESSION.match(text)
         if match is None:
-            continue
-        codes = _codes(match.group(2))
-        if match.group(1) == "ignore-file":
+            hadolint = _HADOLINT.match(text)
+            if hadolint is None:
+                continue
+            mapped = {HADOLINT_CODES.get(code) for code in re.split(r"[,\s]+", hadolint.group(1).upper())}
+            codes = frozenset(code for code in mapped if code is not None)
+            if not codes:
+                continue  # none of hadolint's codes here is one of pinlint's
+            scope = "ignore"
+        else:
+            codes = _codes(match.group(2))
+            scope = match.group(1)
+        if scope == "ignore-file":
             if not codes:
                 file_codes = set()
             elif file_codes is None:

@@ -254,3 +254,27 @@ def test_pre_commit_hook_is_skipped_without_container_files(project_repo: Path, 
     run = _pre_commit(project_repo, pre_commit_env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"^pinlint\.+\(no files to check\)Skipped$", run.stdout, re.MULTILINE), run.stdout
+
+
+@needs_git
+def test_readme_pre_commit_snippet_works_against_a_clone(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_env: dict[str, str]
+) -> None:
+    """README's snippet as written, with only the repository URL (file://) and the commit SHA
+    replaced: no release tag is needed."""
+    repo_path, rev = hook_repo
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", readme, re.S)
+    assert match is not None
+    snippet = match.group(1)
+    config = snippet.replace("https://github.com/pinlint/pinlint", f"file://{repo_path.as_posix()}")
+    config, replaced = re.subn(r"rev: [0-9a-f]{40}\b", f"rev: {rev}", config)
+    assert replaced == 1 and config != snippet
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    (project / "Dockerfile").write_text("FROM python:3.12-slim\n", encoding="utf-8")
+    _git(project, pre_commit_env, "init", "-q")
+    run = _pre_commit(project, pre_commit_env)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest\n" in run.stdout

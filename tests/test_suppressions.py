@@ -324,3 +324,28 @@ def test_unknown_code_in_a_suppression_is_not_an_error(cli: Cli, write: Write) -
 def test_prefix_next_to_an_unknown_code(cli: Cli, write: Write) -> None:
     text = "# pinlint: ignore=PIN00,DL3006\nFROM python:3.12-slim\n"
     assert check(cli, write, text) == []
+
+
+# -- hadolint's comments (a project moving from hadolint keeps its exceptions) ------------------
+
+
+def test_hadolint_ignore_dl3006_and_dl3007_silence_pin002_and_pin001(cli: Cli, write: Write) -> None:
+    text = """\
+# hadolint ignore=DL3006
+FROM ubuntu
+# hadolint ignore=DL3008,DL3007
+FROM alpine:latest
+FROM nginx:latest
+# hadolint ignore=DL3007
+FROM ubuntu AS other
+"""
+    assert check(cli, write, text) == [
+        "Dockerfile:5:6: PIN001 [*] error: Image 'nginx:latest' uses the mutable tag 'latest' and is not "
+        "pinned to a digest",
+        PIN002_UBUNTU.format(line=7),  # DL3007 is hadolint's latest-tag, not its missing-tag
+    ]
+
+
+def test_hadolint_codes_that_are_not_pinlint_rules_silence_nothing(cli: Cli, write: Write) -> None:
+    text = "# hadolint ignore=DL3008\nFROM ubuntu\n"
+    assert check(cli, write, text) == [PIN002_UBUNTU.format(line=2)]
