@@ -226,7 +226,7 @@ def test_rule_declares_the_contract(rule: ModuleType) -> None:
     assert isinstance(rule.DEFAULT_ENABLED, bool)
     assert rule.FIX is None or (isinstance(rule.FIX, str) and rule.FIX)
     assert isinstance(rule.SUMMARY, str) and rule.SUMMARY and "\n" not in rule.SUMMARY
-    assert rule.TARGET in ("image", "instruction", "run", "source", "online")
+    assert rule.TARGET in ("image", "instruction", "run", "source", "online", "suppression")
     assert callable(rule.check)
     assert rule.__doc__ and rule.__doc__.startswith(f"{rule.CODE} {rule.NAME}"), "module docstring names the rule"
 
