@@ -380,6 +380,8 @@ def _update(args: argparse.Namespace) -> int:
     )
     outcome = update.run(options)
     _print(outcome, diff=args.diff, verb="update")
+    if outcome.report is not None:  # the files as written
+        _report(outcome.report, errors=len(outcome.errors))
     return exit_code(outcome)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pinlint import runner
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
+from pinlint.model import RunResult
 from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
 
@@ -69,7 +70,8 @@ def run(options: UpdateOptions) -> Outcome:
 
     common.refuse_stdin(options.paths, "update")
     config = common.load_config(options.config_file, options.use_config, options.paths)
-    collected = common.collect(config, Selection.build(config), options.paths)
+    selection = Selection.build(config)
+    collected = common.collect(config, selection, options.paths)
     uses = [u for u in common.all_uses(collected) if u.ref is not None and u.ref.digest and u.ref.tag]
     tags = [ImageRef(r.domain, r.path, r.tag, None) for u in uses if (r := u.ref) is not None]
     lock = collected.lock
@@ -82,8 +84,11 @@ def run(options: UpdateOptions) -> Outcome:
     digests = {key: m.digest for key, m in report.manifests.items()}
     plan = plan_updates(uses, digests, report.errors, collected.outcome.sources, runner.reparse)
     notes: list[str] = []
+    after: RunResult | None = None
     if not options.diff:
         write_changes(plan)
+        if plan.changes:  # what the files say now that they are written (the exit code stays update's)
+            after = common.collect(config, selection, options.paths).outcome.result
         if lock is not None and lockfile.write(common.lock_path(config), refresh_lock(lock, report.manifests)):
             notes.append(f"Updated {config.lock_file}.")
     return Outcome(
@@ -95,4 +100,5 @@ def run(options: UpdateOptions) -> Outcome:
         errors=tuple(collected.path_errors),
         plan=plan,
         notes=tuple(notes),
+        report=after,
     )
