@@ -169,7 +169,7 @@ def test_verbose_check_names_the_configuration_and_counts_the_files(cli: Cli, wr
     write("Dockerfile", "FROM scratch\n")
     run = cli("check", "-v")
     assert f"pinlint: configuration {project / 'pinlint.toml'}; project root {project}" in run.err
-    assert "pinlint: 1 files checked (1 dockerfile)" in run.err
+    assert "pinlint: 1 file checked (1 dockerfile)" in run.err
 
 
 # -- messages ----------------------------------------------------------------------------------

@@ -190,8 +190,9 @@ def describe_run(collected: Collected) -> list[str]:
         kinds[record.kind] = kinds.get(record.kind, 0) + 1
     counted = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "none"
     lock = lock_path(config)
+    checked = collected.outcome.result.files_checked
     return [
         f"pinlint: {used}; project root {config.root}",
         f"pinlint: lock file {lock}{'' if collected.lock is not None else ' (none)'}",
-        f"pinlint: {collected.outcome.result.files_checked} files checked ({counted})",
+        f"pinlint: {checked} file{'' if checked == 1 else 's'} checked ({counted})",
     ]
