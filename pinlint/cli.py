@@ -184,15 +184,17 @@ def _report(
 ) -> None:
     from pinlint import report
 
-    options = {"quiet": quiet, "show_statistics": show_statistics, "errors": errors, "fix_hint": fix_hint}
+    def write(out: TextIO, shown: bool) -> None:
+        report.write(result, fmt, out, color=shown, quiet=quiet, show_statistics=show_statistics,
+                     errors=errors, fix_hint=fix_hint)  # fmt: skip
+
     if output_file is None:
-        shown = fmt == "text" and use_color(sys.stdout, color)
-        report.write(result, fmt, sys.stdout, color=shown, **options)  # type: ignore[arg-type]
+        write(sys.stdout, fmt == "text" and use_color(sys.stdout, color))
         return
     from pinlint.edits import write_atomic
 
     buffer = io.StringIO()
-    report.write(result, fmt, buffer, color=color == "always" and fmt == "text", **options)  # type: ignore[arg-type]
+    write(buffer, color == "always" and fmt == "text")  # a file is no terminal: colour only when asked
     try:
         write_atomic(Path(output_file), buffer.getvalue(), bom=False)
     except OSError as exc:
