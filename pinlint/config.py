@@ -285,7 +285,7 @@ def load(
     config, repo = next(iter(found)) if found else (None, None)
     if config is not None:
         return load_file(config)
-    return Config(root=(repo if repo is not None and paths else cwd).resolve())
+    return Config(root=(repo if repo is not None else cwd).resolve())  # the lock belongs to the repository root
 
 
 def settings_text(config: Config) -> str:

@@ -348,3 +348,16 @@ def test_rule_all_shows_the_readme_defaults_and_fix_column(cli: Cli) -> None:
         assert f" {default} " in line and (f" {fix} " in line if fix else True), line
     pin010 = next(line for line in text.splitlines() if line.startswith("PIN010"))
     assert " online " in pin010 and " update " in pin010 and " fix " not in pin010
+
+
+def test_without_configuration_the_project_root_is_the_repository_root(
+    cli: Cli, write: Write, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(".git/HEAD", "ref: refs/heads/main\n")
+    write("sub/Dockerfile", "FROM scratch\n")
+    monkeypatch.chdir(project / "sub")
+    for argv in ([], ["."], ["Dockerfile"]):  # with or without paths: the same project
+        assert cli("check", "--show-settings", *argv).lines[1:3] == [
+            f"# project root: {project}",
+            f"# lock file: {project / 'pinlint.lock'}",
+        ]
