@@ -217,7 +217,7 @@ def test_missing_path_is_one_line_error_and_other_paths_are_still_checked(cli: C
         "services/api/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest"
     )
     assert run.lines[1:] == [
-        "Found 1 error in 1 of 1 file checked; 1 path could not be checked (see above).",
+        "Found 1 error in 1 of 1 file checked; 1 thing could not be checked (see above).",
         "[*] 1 fixable with `pinlint fix`.",
     ]
 
@@ -228,7 +228,7 @@ def test_missing_path_wins_over_a_clean_result(cli: Cli, write: Write) -> None:
     assert run.code == 2
     assert run.err == "pinlint: error: Containerfile: No such file or directory\n"
     # the summary does not contradict the error
-    assert run.lines == ["No findings in 1 file checked; 1 path could not be checked (see above)."]
+    assert run.lines == ["No findings in 1 file checked; 1 thing could not be checked (see above)."]
 
 
 def test_each_missing_path_gets_its_own_line(cli: Cli, write: Write) -> None:

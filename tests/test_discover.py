@@ -134,7 +134,7 @@ def test_walk_finds_dash_named_compose_files(cli: Cli, write: Write) -> None:
     run = cli("check")
     found = ["compose-dev.yaml", "compose-x.yml", "deploy/docker-compose-ci.yaml", "docker-compose-prod.yml"]
     assert checked(run) == found
-    assert run.lines[-2] == "Found 4 problems in 4 of 4 files checked."
+    assert run.lines[-2] == "Found 4 errors in 4 of 4 files checked."
 
 
 def test_output_order_is_sorted_and_stable(cli: Cli, write: Write) -> None:
@@ -167,16 +167,19 @@ def test_a_named_yaml_file_that_is_not_compose_is_reported_not_skipped(cli: Cli,
     run = cli("check", "deploy/values.yaml")
     assert run.code == 0  # info: below the default fail level
     assert run.lines[0] == (
-        "deploy/values.yaml:1:1: PIN902 not a file kind pinlint reads: YAML without Compose services (nothing checked)"
+        "deploy/values.yaml:1:1: PIN902 info: not a file kind pinlint reads:"
+        " YAML without Compose services (nothing checked)"
     )
-    assert run.lines[-1] == "Found 1 problem in 1 of 1 files checked."
+    assert run.lines[-1] == "Found 1 info in 1 of 1 file checked."
     report = json.loads(cli("check", "--format", "json", "deploy/values.yaml").out)
     assert report["files_checked"] == 1
     assert [(d["code"], d["severity"]) for d in report["diagnostics"]] == [("PIN902", "info")]
     github = cli("check", "--format", "github", "deploy/values.yaml").out
     assert github.startswith("::notice file=deploy/values.yaml,line=1,col=1,")
     # walking the directory: values.yaml is not looked at, stack.yaml has no Compose name either
-    assert cli("check", "deploy").out == "All checks passed! (0 files checked)\n"
+    walked = cli("check", "deploy")
+    assert (walked.code, walked.out) == (0, "")  # no files: no summary on stdout, a warning on stderr
+    assert walked.err == "pinlint: warning: no container files found under the given paths\n"
     assert checked(cli("check", "deploy/stack.yaml")) == ["deploy/stack.yaml"]
 
 

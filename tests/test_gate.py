@@ -85,7 +85,7 @@ def test_exit_zero_still_exits_2_for_a_missing_path(cli: Cli, write: Write) -> N
     assert run.err == "pinlint: error: missing/Dockerfile: No such file or directory\n"
     assert run.lines == [
         *LINES,
-        "Found 4 errors and 2 warnings in 1 of 1 file checked; 1 path could not be checked (see above).",
+        "Found 4 errors and 2 warnings in 1 of 1 file checked; 1 thing could not be checked (see above).",
         SUMMARY[1],
     ]
 
@@ -274,7 +274,7 @@ def test_output_file_keeps_errors_on_stderr(cli: Cli, write: Write, project: Pat
     assert run.err == "pinlint: error: nope: No such file or directory\n"
     assert (project / "report.txt").read_text(encoding="utf-8").splitlines() == [
         *LINES,
-        "Found 4 errors and 2 warnings in 1 of 1 file checked; 1 path could not be checked (see above).",
+        "Found 4 errors and 2 warnings in 1 of 1 file checked; 1 thing could not be checked (see above).",
         SUMMARY[1],
     ]
 

@@ -176,8 +176,8 @@ def test_what_a_registry_could_not_answer_is_in_every_format(cli: Cli, write: Wr
     assert run.code == 3, run.out + run.err
     assert "All checks passed" not in (run.out if fmt != "sarif" else "")  # SARIF's rule help may quote it
     if fmt == "text":
-        assert run.out.startswith("No problems found in 1 file checked, but "), run.out
-        assert run.out.endswith(" could not be checked (see the errors).\n"), run.out
+        assert run.out.startswith("No findings in 1 file checked; "), run.out
+        assert run.out.endswith(" could not be checked (see above).\n"), run.out
     elif fmt == "json":
         errors = json.loads(run.out)["errors"]
         assert errors and all(host in e["message"] for e in errors)
@@ -200,7 +200,7 @@ def test_a_missing_path_is_in_the_report_not_all_checks_passed(cli: Cli, write: 
     run = cli("check", "--no-config", "Dockerfile", "nowhere")
     assert run.code == 2
     assert "All checks passed" not in run.out
-    assert run.out == "No problems found in 1 file checked, but 1 thing could not be checked (see the errors).\n"
+    assert run.out == "No findings in 1 file checked; 1 thing could not be checked (see above).\n"
     run = cli("check", "--no-config", "--format", "json", "Dockerfile", "nowhere")
     (error,) = json.loads(run.out)["errors"]
     assert "nowhere" in error["message"]
@@ -214,7 +214,7 @@ def test_pin013_names_the_platform_of_a_single_platform_image(
     write("pinlint.toml", 'platforms = ["linux/arm64"]\n')
     run = online(cli)
     assert run.code == 1, run.out + run.err
-    assert run.lines[0].split(": ", 2)[2] == (
+    assert run.lines[0].split(": ", 3)[3] == (
         f"the pinned {short(images['single-oci'].digest)} is a single-platform image for linux/amd64; "
         "it does not provide linux/arm64"
     )

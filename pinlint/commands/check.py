@@ -34,10 +34,10 @@ def run(options: CheckOptions) -> Outcome:
         choices=options.choices,
     )
     selection = Selection.build(config, options.select, options.ignore, options.extend_select)
-    # only --online reads the parsed files again: a plain check drops each one once it is linted
-    collected = common.collect(
-        config, selection, options.paths, stdin_filename=options.stdin_filename, keep_files=options.online
-    )
+    # only --online and -v (which counts the files by kind) read the parsed files again: a plain
+    # check drops each one once it is linted
+    keep = bool(options.online or options.verbose)
+    collected = common.collect(config, selection, options.paths, stdin_filename=options.stdin_filename, keep_files=keep)
     result = collected.outcome.result
     errors = list(collected.path_errors)
     registry_failed = False
