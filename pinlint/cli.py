@@ -11,14 +11,15 @@ import argparse
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from pinlint import __version__
 from pinlint.commands import Outcome
 from pinlint.errors import PathError, PinlintError, UsageError
 from pinlint.report import FORMATS, STATISTICS_FORMATS
+from pinlint.report.escape import error_line, printable
 
 if TYPE_CHECKING:
     from pinlint.fix import Plan
@@ -107,14 +108,41 @@ def _choices(args: argparse.Namespace) -> UserChoices:
     return UserChoices(args.trust_project_config, tuple(args.env), tuple(args.env_file))
 
 
-def _parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse with a "did you mean" for an unknown option (`--formt` → `--format`), said by
+    the command's own parser (the top-level one does not know the command's options)."""
+
+    subcommands: dict[str, argparse.ArgumentParser]
+
+    def error(self, message: str) -> NoReturn:
+        for prefix in ("unrecognized arguments: ", "ambiguous option: "):
+            if message.startswith(prefix):
+                message += _suggestion(message[len(prefix) :].split(), self._option_string_actions)
+        super().error(message)
+
+
+def _suggestion(given: list[str], known: Mapping[str, object]) -> str:
+    import difflib
+
+    options = [word.split("=", 1)[0] for word in given if word.startswith("-")]
+    hints = {}
+    for option in options:
+        close = difflib.get_close_matches(option, [o for o in known if o.startswith("--")], n=1, cutoff=0.6)
+        if close:
+            hints[option] = close[0]
+    if len(hints) == 1 and len(options) == 1:
+        return f" (did you mean {next(iter(hints.values()))}?)"
+    return f" (did you mean {', '.join(f'{new} for {old}' for old, new in hints.items())}?)" if hints else ""
+
+
+def _parser(only: str | None = None) -> _Parser:
+    parser = _Parser(
         prog="pinlint",
         description="Find mutable image references in Dockerfiles and Compose files.",
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"pinlint {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", action=_Subcommands)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", action=_Subcommands, parser_class=_Parser)
     assert isinstance(commands, _Subcommands)
     commands.only = only
 
@@ -122,6 +150,8 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin")
     check.add_argument(
         "--format",
+        "--output-format",
+        dest="format",
         choices=FORMATS,
         default=None,
         help="output format (default: text; github when GITHUB_ACTIONS=true)",
@@ -136,10 +166,13 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     check.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--config", metavar="FILE", help="use this configuration file")
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
-    check.add_argument("--stdin-filename", metavar="NAME", help="the name of the file read from stdin ('-')")
+    check.add_argument("--stdin-filename", metavar="NAME", help="read stdin as the file NAME (with no path, or '-')")
     check.add_argument("--online", action="store_true", help="also ask registries about pinned digests (PIN010-PIN013)")
     check.add_argument("--no-cache", action="store_true", help="with --online: do not use the digest cache")
-    check.add_argument("-v", "--verbose", action="count", default=0, help="with --online: say more")
+    check.add_argument("-v", "--verbose", action="count", default=0, help="say which configuration and files were used")
+    check.add_argument("--show-settings", action="store_true", help="print the effective configuration and exit")
+    check.add_argument("--show-files", action="store_true", help="list the files that would be checked, and as what")
+    _color_option(check)
     _trust_options(check)
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -155,6 +188,10 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     fix.add_argument("--select", action="append", metavar="CODES", help="rule codes or prefixes to pin")
     fix.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes not to pin")
     fix.add_argument("--fail-level", choices=("error", "warning", "info"), help="lowest severity that fails")
+    fix.add_argument("--exit-zero", action="store_true", help="exit 0 even when diagnostics remain after fixing")
+    fix.add_argument("--stdin-filename", metavar="NAME", help="with '-': fix stdin as the file NAME, print the result")
+    fix.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only, no summary lines")
+    _color_option(fix)
     fix.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
     fix.add_argument("--from-lock", action="store_true", help="pin from the lock file, without network")
 
@@ -179,12 +216,28 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
     rule.add_argument("--all", action="store_true", help="list every rule")
     rule.add_argument("--format", choices=("text", "json"), default="text")
+    parser.subcommands = dict(commands.choices)
     return parser
 
 
-def _use_color(stream: object) -> bool:
+def _color_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output (auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it)",
+    )
+
+
+def use_color(stream: object, choice: str = "auto") -> bool:
+    """--color always/never wins; then NO_COLOR, FORCE_COLOR (no-color.org, force-color.org), TERM=dumb,
+    then whether `stream` is a terminal."""
+    if choice != "auto":
+        return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     if os.environ.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
@@ -206,66 +259,90 @@ def _report(
     result: RunResult,
     fmt: str = "text",
     *,
+    color: str = "auto",
     quiet: bool = False,
     show_statistics: bool = False,
     output_file: str | None = None,
+    errors: int = 0,
+    fix_hint: bool = True,
 ) -> None:
     from pinlint import report
 
+    def write(out: TextIO, shown: bool) -> None:
+        report.write(result, fmt, out, color=shown, quiet=quiet, show_statistics=show_statistics,
+                     errors=errors, fix_hint=fix_hint)  # fmt: skip
+
     if output_file is None:
-        color = fmt == "text" and _use_color(sys.stdout)
-        report.write(result, fmt, sys.stdout, color=color, quiet=quiet, show_statistics=show_statistics)
+        write(sys.stdout, fmt == "text" and use_color(sys.stdout, color))
         return
     from pinlint.edits import write_atomic
 
     buffer = io.StringIO()
-    report.write(result, fmt, buffer, quiet=quiet, show_statistics=show_statistics)
+    write(buffer, color == "always" and fmt == "text")  # a file is no terminal: colour only when asked
     try:
         write_atomic(Path(output_file), buffer.getvalue(), bom=False)
     except OSError as exc:
         raise PathError(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
 
-def _print_plan(plan: Plan, *, diff: bool, verb: str) -> None:
+def _print_plan(plan: Plan, *, diff: bool, verb: str, out: TextIO | None = None) -> None:
     from pinlint.fix import unified_diff
 
     if diff:
         for change in plan.changes:
-            sys.stdout.write(unified_diff(change))
+            (out or sys.stdout).write(unified_diff(change))
     files = len(plan.changes)
     noun = "reference" if plan.count == 1 else "references"
     if plan.count:
         done = f"Would {verb}" if diff else {"pin": "Pinned", "update": "Updated"}[verb]
         print(f"{done} {plan.count} {noun} in {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
     for failure in plan.failures:
+        if failure.reason.startswith("skipped: "):
+            continue  # its host did not answer: said once for the host (see `_print`)
         use = failure.use
         shown = use.value if use.value is not None else use.text
-        print(
-            f"{use.path}:{use.span.line}:{use.span.column}: could not {verb} '{shown}': {failure.reason}",
-            file=sys.stderr,
-        )
+        message = f"{use.path}:{use.span.line}:{use.span.column}: could not {verb} '{shown}': {failure.reason}"
+        print(printable(message), file=sys.stderr)
 
 
-def _print(outcome: Outcome, *, diff: bool = False, verb: str = "") -> None:
+def _print(outcome: Outcome, *, diff: bool = False, verb: str = "", raw_output: bool = False) -> None:
     """Errors, then what fix/update changed, the summary lines and the command's answer; the
-    diagnostics (a report) are printed by the caller, which knows the format."""
+    diagnostics (a report) are printed by the caller, which knows the format.
+
+    A reference skipped because its registry host did not answer another one is not printed:
+    the resolver has said once per host how many it skipped and why."""
     for error in outcome.errors:
-        print(f"pinlint: error: {error}", file=sys.stderr)
+        if _skipped(error):
+            continue
+        print(error_line(error), file=sys.stderr)
     if outcome.plan is not None:
         _print_plan(outcome.plan, diff=diff, verb=verb)
     for note in outcome.notes:
-        print(note, file=sys.stderr)
-    sys.stdout.write(outcome.output)
+        print(printable(note), file=sys.stderr)
+    if outcome.files_checked == 0 and not outcome.usage_failed:
+        print("pinlint: warning: no container files found under the given paths", file=sys.stderr)
+    if raw_output:  # `fix -`: the file's text, byte for byte
+        sys.stdout.flush()
+        sys.stdout.buffer.write(outcome.output.encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(printable(outcome.output, keep="\n"))
+
+
+def _skipped(error: str) -> bool:
+    """`ref: skipped: host did not answer (…)`: one of the references to a dead host."""
+    return ": skipped: " in error and error.endswith(")") and " did not answer (" in error
 
 
 def exit_code(outcome: Outcome, *, exit_zero: bool = False) -> int:
     """The exit code of a command's outcome: 2 (a path given is missing) over 3 (a registry
-    could not answer) over 1 (findings at the fail level, unless --exit-zero) over 0."""
+    could not answer) over 1 (findings at the fail level, unless --exit-zero; something `fix`
+    could not pin, even with --exit-zero) over 0."""
     if outcome.usage_failed:
         return EXIT_USAGE
     if outcome.registry_failed:
         return EXIT_REGISTRY
-    if outcome.findings and not exit_zero:
+    if outcome.unfixed or (outcome.findings and not exit_zero):
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -280,10 +357,15 @@ def _check(args: argparse.Namespace) -> int:
     from pinlint.commands import check
     from pinlint.commands.common import split_codes
 
+    paths = list(args.paths)
+    if args.stdin_filename and not paths:
+        paths = ["-"]  # as ruff: --stdin-filename alone reads stdin
+    if args.show_settings or args.show_files:
+        return _show(args, paths)
     fmt = _output_format(args)
     outcome = check.run(
         check.CheckOptions(
-            paths=args.paths,
+            paths=paths,
             config_file=args.config,
             use_config=not args.no_config,
             select=split_codes(args.select),
@@ -299,17 +381,55 @@ def _check(args: argparse.Namespace) -> int:
     )
     _print(outcome)
     assert outcome.report is not None
-    _report(outcome.report, fmt, quiet=args.quiet, show_statistics=args.statistics, output_file=args.output_file)
+    _report(
+        outcome.report,
+        fmt,
+        color=args.color,
+        quiet=args.quiet,
+        show_statistics=args.statistics,
+        output_file=args.output_file,
+        errors=sum(1 for e in outcome.errors if not _skipped(e)),
+    )
     return exit_code(outcome, exit_zero=args.exit_zero)
+
+
+def _show(args: argparse.Namespace, paths: list[str]) -> int:
+    """`check --show-settings` / `--show-files`: what a check would use, without checking."""
+    from pinlint import config as config_mod
+    from pinlint import discover
+    from pinlint.commands import common
+
+    config = common.load_config(
+        args.config, not args.no_config, paths, stdin_filename=args.stdin_filename, choices=_choices(args)
+    )
+    if args.show_settings:
+        sys.stdout.write(printable(config_mod.settings_text(config), keep="\n"))
+    if args.show_files:
+        if "-" in paths:
+            print(printable(f"{args.stdin_filename or 'Dockerfile'} (stdin)"))
+            return EXIT_OK
+        files, errors = discover.discover(paths or ["."], config)
+        for error in errors:
+            print(error_line(error), file=sys.stderr)
+        for source in files:
+            print(printable(f"{source.display} ({source.kind})"))
+        if not files and not errors:
+            print("pinlint: warning: no container files found under the given paths", file=sys.stderr)
+        if errors:
+            return EXIT_USAGE
+    return EXIT_OK
 
 
 def _fix(args: argparse.Namespace) -> int:
     from pinlint.commands import fix
     from pinlint.commands.common import split_codes
 
+    paths = list(args.paths)
+    if args.stdin_filename and not paths:
+        paths = ["-"]
     outcome = fix.run(
         fix.FixOptions(
-            paths=args.paths,
+            paths=paths,
             config_file=args.config,
             use_config=not args.no_config,
             select=split_codes(args.select),
@@ -320,12 +440,21 @@ def _fix(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             verbose=args.verbose,
             choices=_choices(args),
+            stdin_filename=args.stdin_filename,
         )
     )
-    _print(outcome, diff=args.diff, verb="pin")
+    _print(outcome, diff=args.diff, verb="pin", raw_output="-" in paths)
     if outcome.report is not None:
-        _report(outcome.report)
-    return exit_code(outcome)
+        # to stderr when stdout carries the fixed text (`fix -`)
+        stream = sys.stderr if "-" in paths else None
+        if stream is None:
+            _report(outcome.report, color=args.color, quiet=args.quiet, errors=len(outcome.errors), fix_hint=False)
+        else:
+            from pinlint import report
+
+            report.write(outcome.report, "text", stream, color=use_color(stream, args.color), quiet=args.quiet,
+                         fix_hint=False)
+    return exit_code(outcome, exit_zero=args.exit_zero)
 
 
 def _update(args: argparse.Namespace) -> int:
@@ -342,6 +471,8 @@ def _update(args: argparse.Namespace) -> int:
     )
     outcome = update.run(options)
     _print(outcome, diff=args.diff, verb="update")
+    if outcome.report is not None:  # the files as written
+        _report(outcome.report, errors=len(outcome.errors))
     return exit_code(outcome)
 
 
@@ -394,7 +525,9 @@ _COMMANDS = {"check": _check, "fix": _fix, "update": _update, "lock": _lock, "re
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser(_requested(argv))
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            (parser.subcommands.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:  # argparse has printed its message
         return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
     command = _COMMANDS.get(args.command)
@@ -404,7 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except PinlintError as exc:
-        print(f"pinlint: error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("pinlint: interrupted", file=sys.stderr)

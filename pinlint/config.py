@@ -1,15 +1,18 @@
 """Configuration: find `[tool.pinlint]` / `pinlint.toml` / `.pinlint.toml`, validate it, type it.
 
-Files are searched upward from the working directory; in one directory `.pinlint.toml` wins
-over `pinlint.toml`, which wins over a `pyproject.toml` that has a `[tool.pinlint]` table.
-The directory holding the file is the project root: relative paths and globs in the
-configuration are taken from there. An unknown key is an error naming the key.
+Files are searched upward from the paths being checked (from the working directory when none
+is given), as ruff does, stopping at the repository root; in one directory `.pinlint.toml`
+wins over `pinlint.toml`, which wins over a `pyproject.toml` that has a `[tool.pinlint]` table.
+The directory holding the file is the project root (without one, the repository root):
+relative paths and globs in the configuration, and the lock file, are taken from there. An
+unknown key is an error naming the file and the key, with a hint for the usual mistakes.
+`settings_text` renders the effective configuration (`check --show-settings`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -143,7 +146,7 @@ def from_mapping(data: Mapping[str, Any], root: Path, path: Path | None = None) 
         elif key == "pass-env":
             kwargs[attr] = _strings(key, value, where)
         else:
-            raise ConfigError(f"{where}: unknown key '{key}'")
+            raise ConfigError(f"{where}: unknown key '{key}'{_key_hint(key, path)}")
     for key in ("exclude", "extend-exclude"):
         _check_globs(kwargs.get(key.replace("-", "_"), ()), key, where)
     _check_globs([glob for glob, _ in kwargs.get("per_file_ignores", ())], "per-file-ignores", where)
@@ -169,6 +172,24 @@ def registry_hosts(value: Any, where: str) -> dict[str, RegistryHost]:
                 raise ConfigError(f"{where}: 'registries.\"{host}\".{sub}' must be a string")
         hosts[host.lower()] = RegistryHost(insecure, table.get("ca-file"), table.get("mirror"))
     return hosts
+
+
+KEYS = (
+    "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude", "fail-level",
+    "lock-file", "allowed-registries", "denied-tags", "ignore-images", "platforms", "registry", "registries",
+)  # fmt: skip
+
+
+def _key_hint(key: str, path: Path | None) -> str:
+    """A hint for the usual mistakes: `[tool.pinlint]` outside pyproject.toml, `_` for `-`, typos."""
+    import difflib
+
+    if key == "tool" and path is not None and path.name != "pyproject.toml":
+        return f" (in {path.name} the settings go at the top level: drop the [tool.pinlint] header)"
+    if key.replace("_", "-") in KEYS:
+        return f" (did you mean '{key.replace('_', '-')}'?)"
+    close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _check_globs(patterns: Any, key: str, where: str) -> None:
@@ -225,7 +246,12 @@ def _has_pinlint_table(pyproject: Path) -> bool:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest configuration file at or above `start`."""
+    """The nearest configuration file at or above `start`, not above its repository root."""
+    return _find(start)[0]
+
+
+def _find(start: Path) -> tuple[Path | None, Path | None]:
+    """(the nearest configuration file, else None; the repository root met on the way, else None)."""
     directory = start.resolve()
     while True:
         for name in CONFIG_NAMES:
@@ -233,15 +259,31 @@ def find_config(start: Path) -> Path | None:
             if not file_kind(candidate).is_file:
                 continue
             if name != "pyproject.toml":
-                return candidate
+                return candidate, None
             if _has_pinlint_table(candidate):
-                return candidate
+                return candidate, None
+        if file_kind(directory / ".git").kind != "missing":
+            return None, directory  # the project ends at its repository root
         if directory.parent == directory:
-            return None
+            return None, None
         directory = directory.parent
 
 
-def load(config_file: str | None = None, *, use_config: bool = True, cwd: Path | None = None) -> Config:
+def _start(path: str, cwd: Path) -> Path:
+    """Where the search for a path's configuration starts: the directory, or a file's directory."""
+    given = cwd / path
+    return given if file_kind(given).is_dir else given.parent
+
+
+def load(
+    config_file: str | None = None,
+    *,
+    use_config: bool = True,
+    cwd: Path | None = None,
+    paths: Sequence[str] = (),
+) -> Config:
+    """The configuration for a run over `paths` (none: the working directory): found by walking
+    up from each path; paths in two different projects are an error."""
     cwd = cwd or Path(os.getcwd())
     if config_file is not None:
         path = Path(config_file)
@@ -251,7 +293,69 @@ def load(config_file: str | None = None, *, use_config: bool = True, cwd: Path |
         return load_file(path)
     if not use_config:
         return Config(root=cwd.resolve())
-    found = find_config(cwd)
-    if found is None:
-        return Config(root=cwd.resolve())
-    return load_file(found)
+    found: dict[tuple[Path | None, Path | None], str] = {}
+    for given in [p for p in paths if p != "-"] or ["."]:
+        try:
+            found.setdefault(_find(_start(given, cwd)), given)
+        except OSError:
+            continue  # a path the OS refuses (too long, a loop): discovery reports it
+    if len(found) > 1:
+        places = ", ".join(
+            f"{given} → {config or root or 'no configuration'}" for (config, root), given in found.items()
+        )
+        raise ConfigError(f"the paths belong to different projects ({places}); check one project at a time")
+    config, repo = next(iter(found)) if found else (None, None)
+    if config is not None:
+        return load_file(config)
+    return Config(root=(repo if repo is not None else cwd).resolve())  # the lock belongs to the repository root
+
+
+def settings_text(config: Config) -> str:
+    """The effective configuration as TOML-like text, saying which file it came from."""
+    lines = [
+        f"# configuration: {config.path if config.path is not None else 'none (defaults)'}",
+        f"# project root: {config.root}",
+        f"# lock file: {config.root / config.lock_file}",
+    ]
+    values: dict[str, Any] = {
+        "select": list(config.select) if config.select is not None else "(the default rules)",
+        "extend-select": list(config.extend_select),
+        "ignore": list(config.ignore),
+        "per-file-ignores": {glob: list(codes) for glob, codes in config.per_file_ignores},
+        "exclude": list(config.exclude),
+        "extend-exclude": list(config.extend_exclude),
+        "fail-level": config.fail_level.label,
+        "lock-file": config.lock_file,
+        "allowed-registries": list(config.allowed_registries),
+        "denied-tags": list(config.denied_tags),
+        "ignore-images": list(config.ignore_images),
+        "platforms": list(config.platforms),
+    }
+    for key, value in values.items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    lines.append("")
+    lines.append("[registry]")
+    for key, value in config.registry._asdict().items():
+        lines.append(f"{key.replace('_', '-')} = {_toml_value(value)}")
+    for host, settings in sorted(config.registries.items()):
+        lines.append("")
+        lines.append(f'[registries."{host}"]')
+        for key, value in settings._asdict().items():
+            if value is not None:
+                lines.append(f"{key.replace('_', '-')} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        pairs = ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items())
+        return f"{{ {pairs} }}" if pairs else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False) if not str(value).startswith("(") else str(value)

@@ -5,7 +5,9 @@ minus the file's `per-file-ignores`; selectors are codes, code prefixes (`PIN2`)
 names, or `ALL`. Suppressions are comments: `# pinlint: ignore[=CODES]` in the comment block
 right above a Dockerfile instruction (or inside it) silences that instruction; in YAML it
 silences its own line and the line below (each source kind declares which, in the source
-registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file. `tag-only-fields`
+registry); `# pinlint: ignore-file[=CODES]` anywhere silences the file. A project moving from
+hadolint keeps its reviewed exceptions: `# hadolint ignore=DL3006,DL3007` silences PIN002 and
+PIN001 the same way (hadolint's other codes are not pinlint's and are left alone). `tag-only-fields`
 names fields whose images must stay tags: the digest rules (PIN001–PIN003) skip them.
 """
 
@@ -21,15 +23,20 @@ from typing import NamedTuple
 from pinlint.config import Config
 from pinlint.errors import ConfigError, UsageError
 from pinlint.gitignore import glob_regex
-from pinlint.model import Diagnostic, FileFacts, ImageUse
+from pinlint.model import Diagnostic, FileFacts, ImageUse, Span
 from pinlint.rules import BY_CODE, BY_NAME, RULES
 from pinlint.rules.base import RuleContext
+from pinlint.rules.pin100 import SuppressionUse
 from pinlint.shell import RunScripts, run_scripts
 from pinlint.sources.registry import KINDS, SUPPRESS_LINE
 
 _SUPPRESSION = re.compile(r"\s*pinlint:\s*(ignore-file|ignore)(?![\w-])\s*(?:=\s*(.*?))?\s*$")
+_HADOLINT = re.compile(r"\s*hadolint\s+ignore\s*=\s*(\S.*?)\s*$")
+# hadolint's image-tag rules and the pinlint rules that report the same thing
+HADOLINT_CODES = {"DL3006": "PIN002", "DL3007": "PIN001"}
 _ALL = "ALL"
 PARSE_ERROR = "PIN900"
+PIN100 = "PIN100"  # unused-suppression
 
 
 def expand_selectors(selectors: Iterable[str], *, source: str) -> set[str]:
@@ -45,10 +52,22 @@ def expand_selectors(selectors: Iterable[str], *, source: str) -> set[str]:
             continue
         matched = {code for code in BY_CODE if code.startswith(selector.upper())}
         if not selector or not matched:
-            error = ConfigError if source == "config" else UsageError
-            raise error(f"unknown rule selector '{raw}' in {source}")
+            error = ConfigError if source.startswith("'") or source == "config" else UsageError
+            raise error(f"unknown rule selector '{raw}' in {source}{_selector_hint(selector)}")
         codes.update(matched)
     return codes
+
+
+def _selector_hint(selector: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(selector.lower(), list(BY_NAME), n=1, cutoff=0.75)  # names: codes are too alike
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _in_config(config: Config, key: str) -> str:
+    """Where a configuration's selector list comes from, for errors: `'select' of /x/pinlint.toml`."""
+    return f"'{key}' of {config.path}" if config.path is not None else "config"
 
 
 class Selection(NamedTuple):
@@ -66,16 +85,16 @@ class Selection(NamedTuple):
         if select is not None:
             enabled = expand_selectors(select, source="--select")
         elif config.select is not None:
-            enabled = expand_selectors(config.select, source="config")
+            enabled = expand_selectors(config.select, source=_in_config(config, "select"))
         else:
             enabled = {rule.CODE for rule in RULES if rule.DEFAULT_ENABLED}
-        enabled |= expand_selectors(config.extend_select, source="config")
+        enabled |= expand_selectors(config.extend_select, source=_in_config(config, "extend-select"))
         enabled |= expand_selectors(extend_select, source="--extend-select")
         enabled.add(PARSE_ERROR)  # always on, unless ignored by name
-        enabled -= expand_selectors(config.ignore, source="config")
+        enabled -= expand_selectors(config.ignore, source=_in_config(config, "ignore"))
         enabled -= expand_selectors(ignore, source="--ignore")
         per_file = tuple(
-            (glob_regex(glob), frozenset(expand_selectors(codes, source="config")))
+            (glob_regex(glob), frozenset(expand_selectors(codes, source=_in_config(config, "per-file-ignores"))))
             for glob, codes in config.per_file_ignores
         )
         return cls(frozenset(enabled), per_file)
@@ -89,51 +108,83 @@ class Selection(NamedTuple):
         return self.enabled - removed if removed else self.enabled
 
 
+class _Entry(NamedTuple):
+    """One suppression comment: where it applies and what it names."""
+
+    line: int  # of the comment
+    text: str  # after '#'
+    first: int
+    last: int
+    codes: frozenset[str]  # empty: every code
+    selectors: tuple[tuple[str, frozenset[str]], ...]  # as written → the codes each names
+    unknown: tuple[str, ...]  # written codes that name no rule
+
+    def applies(self, code: str, line: int) -> bool:
+        return self.first <= line <= self.last and (not self.codes or code in self.codes)
+
+
 class _Suppressions(NamedTuple):
-    file_codes: frozenset[str] | None  # None: nothing file-wide; empty: everything
-    line_ranges: tuple[tuple[int, int, frozenset[str]], ...]  # (first, last, codes or empty=all)
+    entries: tuple[_Entry, ...]
 
     def suppressed(self, code: str, line: int) -> bool:
-        if self.file_codes is not None and (not self.file_codes or code in self.file_codes):
-            return True
-        return any(first <= line <= last and (not codes or code in codes) for first, last, codes in self.line_ranges)
+        return any(entry.applies(code, line) for entry in self.entries)
 
 
-def _codes(text: str | None) -> frozenset[str]:
-    """Codes named in a suppression comment; prefixes expand, unknown codes are kept as written."""
+_WHOLE_FILE = 1 << 30
+
+
+def _selectors(text: str | None) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...], tuple[str, ...]]:
+    """Codes named in a suppression comment (prefixes expand), each selector as written with its
+    codes, and the selectors that name no rule (kept as written, upper-cased, in `codes` too)."""
     codes: set[str] = set()
+    selectors: list[tuple[str, frozenset[str]]] = []
+    unknown: list[str] = []
     for selector in re.split(r"[,\s]+", text or ""):
         if not selector:
             continue
         try:
-            codes |= expand_selectors([selector], source="comment")
+            named = frozenset(expand_selectors([selector], source="comment"))
         except UsageError:
-            codes.add(selector.upper())
-    return frozenset(codes)
+            unknown.append(selector.upper())
+            named = frozenset({selector.upper()})
+        else:
+            selectors.append((selector, named))
+        codes |= named
+    return frozenset(codes), tuple(selectors), tuple(unknown)
+
+
+def _codes(text: str | None) -> frozenset[str]:
+    """Codes named in a suppression comment; prefixes expand, unknown codes are kept as written."""
+    return _selectors(text)[0]
 
 
 def suppressions(facts: FileFacts) -> _Suppressions:
     """Where the file's `# pinlint: ignore` comments apply; how, the file's kind says."""
     line_scoped = KINDS[facts.kind].suppression == SUPPRESS_LINE
-    file_codes: set[str] | None = None
-    ranges: list[tuple[int, int, frozenset[str]]] = []
+    entries: list[_Entry] = []
     starts = [instr.start_line for instr in facts.instructions]
     comment_lines = {line for line, _ in facts.comments}
     for line, text in facts.comments:
         match = _SUPPRESSION.match(text)
         if match is None:
-            continue
-        codes = _codes(match.group(2))
-        if match.group(1) == "ignore-file":
+            hadolint = _HADOLINT.match(text)
+            if hadolint is None:
+                continue
+            mapped = {HADOLINT_CODES.get(code) for code in re.split(r"[,\s]+", hadolint.group(1).upper())}
+            codes = frozenset(code for code in mapped if code is not None)
             if not codes:
-                file_codes = set()
-            elif file_codes is None:
-                file_codes = set(codes)
-            elif file_codes:
-                file_codes |= codes
+                continue  # none of hadolint's codes here is one of pinlint's
+            scope = "ignore"
+            selectors: tuple[tuple[str, frozenset[str]], ...] = tuple((c, frozenset({c})) for c in sorted(codes))
+            unknown: tuple[str, ...] = ()
+        else:
+            codes, selectors, unknown = _selectors(match.group(2))
+            scope = match.group(1)
+        if scope == "ignore-file":
+            entries.append(_Entry(line, text, 1, _WHOLE_FILE, codes, selectors, unknown))
             continue
         if line_scoped:
-            ranges.append((line, line + 1, codes))  # the commented line, or the line below
+            entries.append(_Entry(line, text, line, line + 1, codes, selectors, unknown))  # this line or the next
             continue
         pos = bisect.bisect_right(starts, line)
         if pos > 0 and facts.instructions[pos - 1].end_line >= line:
@@ -141,9 +192,47 @@ def suppressions(facts: FileFacts) -> _Suppressions:
         elif pos < len(starts) and all(n in comment_lines for n in range(line + 1, starts[pos])):
             instr = facts.instructions[pos]
         else:
+            entries.append(_Entry(line, text, 0, -1, codes, selectors, unknown))  # applies to nothing
             continue
-        ranges.append((instr.start_line, instr.end_line, codes))
-    return _Suppressions(None if file_codes is None else frozenset(file_codes), tuple(ranges))
+        entries.append(_Entry(line, text, instr.start_line, instr.end_line, codes, selectors, unknown))
+    return _Suppressions(tuple(entries))
+
+
+def _comment_span(facts: FileFacts, line: int, text: str) -> Span:
+    """The comment on `line` whose text after '#' is `text`, from its '#' to the end of the line."""
+    start = facts.index.line_start(line)
+    end = facts.text.find("\n", start)
+    end = len(facts.text) if end == -1 else end
+    if facts.text[start:end].endswith("\r"):
+        end -= 1
+    at = facts.text.rfind(text, start, end) if text else -1
+    hash_at = facts.text.rfind("#", start, at if at != -1 else end)
+    hash_at = start if hash_at == -1 else hash_at
+    return facts.index.span(hash_at, end)
+
+
+def _suppression_uses(
+    facts: FileFacts, sup: _Suppressions, used: list[set[str]], enabled: frozenset[str]
+) -> list[SuppressionUse]:
+    """What each suppression comment did, for PIN100."""
+    uses = []
+    for entry, silenced in zip(sup.entries, used, strict=True):
+        unused = tuple(
+            written
+            for written, named in entry.selectors
+            if named & enabled and not named & silenced and PIN100 not in named
+        )
+        uses.append(
+            SuppressionUse(
+                span=_comment_span(facts, entry.line, entry.text),
+                text=entry.text,
+                blanket=not entry.codes,
+                unknown=entry.unknown,
+                unused=unused,
+                silenced=bool(silenced),
+            )
+        )
+    return uses
 
 
 def image_ignored(use: ImageUse, patterns: Sequence[str]) -> bool:
@@ -193,6 +282,8 @@ def lint(
             if runs is None:
                 runs = [run_scripts(i) for i in facts.instructions if i.keyword == "RUN"]
             items = runs
+        elif rule.TARGET == "suppression":
+            continue  # after the other rules: it needs to know what each comment silenced
         elif rule.TARGET == "online":
             if online is None:
                 continue  # needs the registry: pinlint.online passes what it found
@@ -216,8 +307,24 @@ def lint(
                         use=finding.use,
                     )
                 )
-    if diagnostics and facts.comments:
+    hygiene = PIN100 in codes and any(rule.CODE == PIN100 for rule in active)
+    if facts.comments and (diagnostics or hygiene):
         sup = suppressions(facts)
-        diagnostics = [d for d in diagnostics if not sup.suppressed(d.code, d.span.line)]
+        used: list[set[str]] = [set() for _ in sup.entries]
+        kept = []
+        for d in diagnostics:
+            hits = [i for i, entry in enumerate(sup.entries) if entry.applies(d.code, d.span.line)]
+            for i in hits:
+                used[i].add(d.code)
+            if not hits:
+                kept.append(d)
+        diagnostics = kept
+        if hygiene:
+            rule = BY_CODE[PIN100]
+            for item in _suppression_uses(facts, sup, used, codes):
+                for finding in rule.check(item, ctx):
+                    diagnostics.append(
+                        Diagnostic(facts.path, finding.span, PIN100, rule.NAME, rule.SEVERITY, finding.message)
+                    )
     diagnostics.sort(key=lambda d: (d.span.line, d.span.column, d.code))
     return diagnostics

@@ -1,7 +1,8 @@
 """Runs one corpus case of a CI-configuration source end to end (tests/data/<kind>/NN-name/).
 
 A case is a folder of files as they sit in a repository and `expected.txt`, the exact lines
-`pinlint check --no-config .` prints inside that folder (summary lines left out). The
+`pinlint check --no-config .` prints inside that folder (summary lines left out), less the
+severity word the text output prints after each code, which the runner adds from the rule. The
 environment is emptied first, so nothing from the machine running the tests leaks in.
 """
 
@@ -16,6 +17,7 @@ import pytest
 from pinlint.cli import main
 
 SUMMARY_PREFIXES = ("Found ", "[*] ", "All checks passed!")
+NO_FILES_WARNING = "pinlint: warning: no container files found under the given paths\n"
 KEEP_ENV = frozenset({"PATH", "HOME", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP"})
 
 
@@ -33,9 +35,21 @@ def run_case(folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     out, err = capsys.readouterr()
     lines = [line for line in out.splitlines() if not line.startswith(SUMMARY_PREFIXES)]
     expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
-    assert lines == expected
-    assert err == ""
+    assert lines == [with_severity(line) for line in expected]
+    # a case with no file of the kind (e.g. github/21-not-a-workflow-name) prints nothing, not
+    # even a summary, and says so on stderr; any other case prints a summary and nothing on stderr
+    assert err == (NO_FILES_WARNING if out == "" else "")
     assert code == (1 if any(" PIN0" in line or " PIN9" in line for line in expected) else 0)
+
+
+def with_severity(line: str) -> str:
+    """An `expected.txt` line (`path:line:col: CODE [*] message`) as the text output prints it,
+    with the rule's severity after the code."""
+    from pinlint.rules import BY_CODE
+
+    return re.sub(
+        r": (PIN\d{3})( \[\*\])? ", lambda m: f": {m[1]}{m[2] or ''} {BY_CODE[m[1]].SEVERITY.label}: ", line, count=1
+    )
 
 
 def cites_documentation(folder: Path) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 GOOD = "FROM python:3.12-slim\n"
-GOOD_LINE = "good/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest"
+GOOD_LINE = "good/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest"
 TIME_LIMIT = 5.0
 
 
@@ -132,28 +132,28 @@ def _empty(d: Path) -> list[str]:
 
 
 CASES = [
-    Case("binary file named Dockerfile", _binary, "bin/Dockerfile:1:1: PIN900 binary file", 1),
-    Case("invalid UTF-8", _bad_utf8, "latin1/Dockerfile:2:19: PIN900 invalid UTF-8 (byte 0xe9)", 1),
+    Case("binary file named Dockerfile", _binary, "bin/Dockerfile:1:1: PIN900 error: binary file", 1),
+    Case("invalid UTF-8", _bad_utf8, "latin1/Dockerfile:2:19: PIN900 error: invalid UTF-8 (byte 0xe9)", 1),
     Case("UTF-8 BOM", _bom, "bom/Dockerfile:1:6: PIN003", 1),
-    Case("UTF-16 file", _utf16, "utf16/Dockerfile:1:1: PIN900 file is UTF-16 encoded", 1),
-    Case("CR-only line endings", _cr_only, "cr/Dockerfile:1:1: PIN900 CR-only line endings", 1),
-    Case("20 MB Dockerfile", _huge, "huge/Dockerfile:1:1: PIN900 file is larger than 1 MiB; not checked", 1),
+    Case("UTF-16 file", _utf16, "utf16/Dockerfile:1:1: PIN900 error: file is UTF-16 encoded", 1),
+    Case("CR-only line endings", _cr_only, "cr/Dockerfile:1:1: PIN900 error: CR-only line endings", 1),
+    Case("20 MB Dockerfile", _huge, "huge/Dockerfile:1:1: PIN900 error: file is larger than 1 MiB; not checked", 1),
     Case("10,000-line continuation", _long_continuation, GOOD_LINE, 1),
-    Case("line over 64 KiB", _long_line, "longline/Dockerfile:2:1: PIN900 line longer than", 1),
+    Case("line over 64 KiB", _long_line, "longline/Dockerfile:2:1: PIN900 error: line longer than", 1),
     Case("YAML alias bomb", _alias_bomb, "bomb/compose.yaml:15:12: PIN003", 1),
     Case(
         "deeply nested YAML",
         _deep_yaml,
-        "deep/compose.yaml:1:1010: PIN900 invalid YAML: exceeded maximum nesting depth",
+        "deep/compose.yaml:1:1010: PIN900 error: invalid YAML: exceeded maximum nesting depth",
         1,
     ),
-    Case("invalid YAML", _invalid_yaml, "badyaml/compose.yaml:4:4: PIN900 invalid YAML", 1),
+    Case("invalid YAML", _invalid_yaml, "badyaml/compose.yaml:4:4: PIN900 error: invalid YAML", 1),
     Case("directory named Dockerfile", _dir_named_dockerfile, "dirname/Dockerfile/Dockerfile:1:6: PIN003", 1),
     Case("symlink loops", _symlink_loop, GOOD_LINE, 1),
     Case("missing path", _missing, "pinlint: error: does-not-exist: No such file or directory", 2),
-    Case("unreadable file", _unreadable, "secret/Dockerfile:1:1: PIN900 cannot read file: Permission denied", 1),
+    Case("unreadable file", _unreadable, "secret/Dockerfile:1:1: PIN900 error: cannot read file: Permission denied", 1),
     Case("named pipe called Dockerfile", _fifo, GOOD_LINE, 1),
-    Case("empty Dockerfile", _empty, "empty/Dockerfile:1:1: PIN900 file with no instructions", 1),
+    Case("empty Dockerfile", _empty, "empty/Dockerfile:1:1: PIN900 error: file with no instructions", 1),
 ]
 
 

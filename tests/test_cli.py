@@ -62,10 +62,11 @@ FROM ${BASE_REGISTRY}/nginx:1.25
 """
 
 MIXED_LINES = [
-    "Dockerfile:2:6: PIN003 [*] Image 'node:20-alpine' is not pinned to a digest",
-    "Dockerfile:5:6: PIN001 [*] Image 'alpine:latest' uses the mutable tag 'latest' and is not pinned to a digest",
-    "Dockerfile:8:6: PIN002 [*] Image 'ubuntu' has no tag (implicitly 'latest') and is not pinned to a digest",
-    "Dockerfile:11:6: PIN004 Image '${BASE_REGISTRY}/nginx:1.25' depends on variable 'BASE_REGISTRY' "
+    "Dockerfile:2:6: PIN003 [*] error: Image 'node:20-alpine' is not pinned to a digest",
+    "Dockerfile:5:6: PIN001 [*] error: Image 'alpine:latest' uses the mutable tag "
+    "'latest' and is not pinned to a digest",
+    "Dockerfile:8:6: PIN002 [*] error: Image 'ubuntu' has no tag (implicitly 'latest') and is not pinned to a digest",
+    "Dockerfile:11:6: PIN004 warning: Image '${BASE_REGISTRY}/nginx:1.25' depends on variable 'BASE_REGISTRY' "
     "with no default or value; it cannot be checked",
 ]
 
@@ -102,7 +103,7 @@ def test_findings_exit_1_with_exact_lines_and_summary(cli: Cli, write: Write) ->
     assert run.code == 1
     assert run.lines == [
         *MIXED_LINES,
-        "Found 4 problems in 1 of 1 files checked.",
+        "Found 3 errors and 1 warning in 1 of 1 file checked.",
         "[*] 3 fixable with `pinlint fix`.",
     ]
     assert run.err == ""
@@ -113,8 +114,8 @@ def test_single_problem_summary_is_singular(cli: Cli, write: Write) -> None:
     run = cli("check")
     assert run.code == 1
     assert run.lines == [
-        "Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
-        "Found 1 problem in 1 of 1 files checked.",
+        "Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
+        "Found 1 error in 1 of 1 file checked.",
         "[*] 1 fixable with `pinlint fix`.",
     ]
 
@@ -126,9 +127,9 @@ def test_summary_counts_files_with_problems_and_files_checked(cli: Cli, write: W
     run = cli("check")
     assert run.code == 1
     assert run.lines == [
-        "api/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
-        "worker/Containerfile:1:6: PIN003 [*] Image 'docker.io/library/golang:1.22' is not pinned to a digest",
-        "Found 2 problems in 2 of 3 files checked.",
+        "api/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
+        "worker/Containerfile:1:6: PIN003 [*] error: Image 'docker.io/library/golang:1.22' is not pinned to a digest",
+        "Found 2 errors in 2 of 3 files checked.",
         "[*] 2 fixable with `pinlint fix`.",
     ]
 
@@ -137,9 +138,10 @@ def test_no_fixable_line_when_nothing_is_fixable(cli: Cli, write: Write) -> None
     write("Dockerfile", ONLY_WARNING)
     run = cli("check")
     assert run.lines == [
-        "Dockerfile:2:6: PIN004 Image '$BASE_IMAGE' depends on variable 'BASE_IMAGE' with no default or value; "
+        "Dockerfile:2:6: PIN004 warning: Image '$BASE_IMAGE' depends on variable 'BASE_IMAGE' "
+        "with no default or value; "
         "it cannot be checked",
-        "Found 1 problem in 1 of 1 files checked.",
+        "Found 1 warning in 1 of 1 file checked.",
     ]
 
 
@@ -189,7 +191,9 @@ def test_unknown_config_key_exits_2_naming_the_key(cli: Cli, write: Write, proje
     run = cli("check")
     assert run.code == 2
     assert run.out == ""
-    assert run.err == f"pinlint: error: {project / 'pinlint.toml'}: unknown key 'fail_level'\n"
+    assert run.err == (
+        f"pinlint: error: {project / 'pinlint.toml'}: unknown key 'fail_level' (did you mean 'fail-level'?)\n"
+    )
 
 
 def test_invalid_toml_exits_2_with_one_line(cli: Cli, write: Write) -> None:
@@ -209,8 +213,13 @@ def test_missing_path_is_one_line_error_and_other_paths_are_still_checked(cli: C
     run = cli("check", "services/api/Dockerfile", "services/billing/Dockerfile")
     assert run.code == 2
     assert run.err == "pinlint: error: services/billing/Dockerfile: No such file or directory\n"
-    assert run.lines[0] == "services/api/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest"
-    assert "Found 1 problem in 1 of 1 files checked." in run.lines
+    assert run.lines[0] == (
+        "services/api/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest"
+    )
+    assert run.lines[1:] == [
+        "Found 1 error in 1 of 1 file checked; 1 thing could not be checked (see above).",
+        "[*] 1 fixable with `pinlint fix`.",
+    ]
 
 
 def test_missing_path_wins_over_a_clean_result(cli: Cli, write: Write) -> None:
@@ -218,6 +227,8 @@ def test_missing_path_wins_over_a_clean_result(cli: Cli, write: Write) -> None:
     run = cli("check", "Dockerfile", "Containerfile")
     assert run.code == 2
     assert run.err == "pinlint: error: Containerfile: No such file or directory\n"
+    # the summary does not contradict the error
+    assert run.lines == ["No findings in 1 file checked; 1 thing could not be checked (see above)."]
 
 
 def test_each_missing_path_gets_its_own_line(cli: Cli, write: Write) -> None:
@@ -268,7 +279,8 @@ def test_info_findings_pass_by_default_and_fail_at_info(cli: Cli, write: Write) 
     run = cli("check", "--extend-select", "PIN005")
     assert run.code == 0
     assert run.lines[0] == (
-        f"Dockerfile:1:6: PIN005 Image 'gcr.io/distroless/static-debian12@{DIGEST}' is pinned to a digest without a tag"
+        f"Dockerfile:1:6: PIN005 info: Image 'gcr.io/distroless/static-debian12@{DIGEST}' is "
+        "pinned to a digest without a tag"
     )
     assert cli("check", "--extend-select", "PIN005", "--fail-level", "info").code == 1
 
@@ -478,7 +490,7 @@ def test_stdin_path_is_shown_as_given(cli: Cli, monkeypatch: pytest.MonkeyPatch)
     run = cli("check", "-", "--stdin-filename", "sub/Dockerfile")
     assert run.code == 1
     assert run.lines[:4] == [line.replace("Dockerfile:", "sub/Dockerfile:", 1) for line in MIXED_LINES]
-    assert run.lines[4] == "Found 4 problems in 1 of 1 files checked."
+    assert run.lines[4] == "Found 3 errors and 1 warning in 1 of 1 file checked."
 
 
 def test_stdin_json(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -510,7 +522,7 @@ def test_stdin_undecodable_gives_pin900(cli: Cli, monkeypatch: pytest.MonkeyPatc
     _stdin(monkeypatch, b"FROM python:3.12\n\xc3\x28\n")
     run = cli("check", "-", "--stdin-filename", "Dockerfile")
     assert run.code == 1
-    assert run.lines[0] == "Dockerfile:2:1: PIN900 invalid UTF-8 (byte 0xc3)"
+    assert run.lines[0] == "Dockerfile:2:1: PIN900 error: invalid UTF-8 (byte 0xc3)"
 
 
 def test_stdin_honours_per_file_ignores_by_its_name(cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -530,11 +542,11 @@ def test_stdin_mixed_with_paths_exits_2(cli: Cli, write: Write, monkeypatch: pyt
     assert run.err == "pinlint: error: '-' (stdin) cannot be combined with other paths\n"
 
 
-def test_stdin_filename_without_dash_exits_2(cli: Cli, write: Write) -> None:
+def test_stdin_filename_with_a_path_other_than_dash_exits_2(cli: Cli, write: Write) -> None:
     write("Dockerfile", APP)
     run = cli("check", "--stdin-filename", "Dockerfile", "Dockerfile")
     assert run.code == 2
-    assert run.err == "pinlint: error: --stdin-filename needs '-' as the path\n"
+    assert run.err == "pinlint: error: --stdin-filename reads stdin: give '-' or no path\n"
 
 
 # -- paths -----------------------------------------------------------------------------------
@@ -544,8 +556,8 @@ def test_same_file_given_twice_is_checked_once(cli: Cli, write: Write) -> None:
     write("Dockerfile", APP)
     run = cli("check", "Dockerfile", "./Dockerfile", ".")
     assert run.lines == [
-        "Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
-        "Found 1 problem in 1 of 1 files checked.",
+        "Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
+        "Found 1 error in 1 of 1 file checked.",
         "[*] 1 fixable with `pinlint fix`.",
     ]
 
@@ -568,8 +580,8 @@ def test_binary_file_named_dockerfile(cli: Cli, write: Write) -> None:
     run = cli("check")
     assert run.code == 1
     assert run.lines[:2] == [
-        "Dockerfile:1:8: PIN900 binary file (NUL byte); not a text file",
-        "ok/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
+        "Dockerfile:1:8: PIN900 error: binary file (NUL byte); not a text file",
+        "ok/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
     ]
     assert run.err == ""
 
@@ -584,15 +596,15 @@ def test_invalid_utf8_points_at_the_bad_byte(cli: Cli, write: Write) -> None:
     )
     run = cli("check")
     assert run.code == 1
-    assert run.lines[0] == "Dockerfile:3:44: PIN900 invalid UTF-8 (byte 0xe9)"
+    assert run.lines[0] == "Dockerfile:3:44: PIN900 error: invalid UTF-8 (byte 0xe9)"
 
 
 def test_invalid_utf8_column_counts_characters_not_bytes(cli: Cli, write: Write) -> None:
     write("Dockerfile", 'LABEL description="café ☕"\n'.encode() + b'LABEL x="\xff"\n')
     line = cli("check").lines[0]
-    assert line == "Dockerfile:2:10: PIN900 invalid UTF-8 (byte 0xff)"
+    assert line == "Dockerfile:2:10: PIN900 error: invalid UTF-8 (byte 0xff)"
     write("Dockerfile", 'LABEL d="☕ '.encode() + b'\xff"\n')
-    assert cli("check").lines[0] == "Dockerfile:1:12: PIN900 invalid UTF-8 (byte 0xff)"
+    assert cli("check").lines[0] == "Dockerfile:1:12: PIN900 error: invalid UTF-8 (byte 0xff)"
 
 
 @pytest.mark.parametrize(("bom", "codec"), [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
@@ -600,7 +612,7 @@ def test_utf16_with_bom_gives_pin900(cli: Cli, write: Write, bom: bytes, codec: 
     write("Dockerfile", bom + APP.encode(codec))
     run = cli("check")
     assert run.code == 1
-    assert run.lines[0] == "Dockerfile:1:1: PIN900 file is UTF-16 encoded; only UTF-8 is supported"
+    assert run.lines[0] == "Dockerfile:1:1: PIN900 error: file is UTF-16 encoded; only UTF-8 is supported"
 
 
 def test_utf8_bom_does_not_shift_columns(cli: Cli, write: Write) -> None:
@@ -631,9 +643,10 @@ def test_unparsable_instructions_give_pin900_with_positions(cli: Cli, write: Wri
     run = cli("check")
     assert run.code == 1
     assert run.lines[:3] == [
-        "a/Dockerfile:1:6: PIN900 Invalid image reference 'Python:3.12': repository name must be lowercase: 'Python'",
-        "a/Dockerfile:2:1: PIN900 unknown instruction: FORM",
-        "b/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
+        "a/Dockerfile:1:6: PIN900 error: Invalid image reference 'Python:3.12': repository "
+        "name must be lowercase: 'Python'",
+        "a/Dockerfile:2:1: PIN900 error: unknown instruction: FORM",
+        "b/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
     ]
 
 
@@ -641,7 +654,7 @@ def test_empty_file(cli: Cli, write: Write) -> None:
     write("Dockerfile", b"")
     run = cli("check")
     # BuildKit refuses an empty Dockerfile ("file with no instructions"); pinlint says so too.
-    assert run.lines[0] == "Dockerfile:1:1: PIN900 file with no instructions"
+    assert run.lines[0] == "Dockerfile:1:1: PIN900 error: file with no instructions"
     assert run.err == ""
 
 
@@ -664,8 +677,8 @@ def test_unreadable_file_gives_pin900_and_the_run_goes_on(cli: Cli, write: Write
         secret.chmod(0o644)
     assert run.code == 1
     assert run.lines[:2] == [
-        "public/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
-        "secret/Dockerfile:1:1: PIN900 cannot read file: Permission denied",
+        "public/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
+        "secret/Dockerfile:1:1: PIN900 error: cannot read file: Permission denied",
     ]
 
 
@@ -673,7 +686,7 @@ def test_parse_errors_are_reported_whatever_is_selected(cli: Cli, write: Write) 
     write("Dockerfile", b'FROM python:3.12\nLABEL vendor="Soci\xe9t\xe9"\n')
     run = cli("check", "--select", "PIN003")
     assert run.code == 1
-    assert run.lines[0] == "Dockerfile:2:19: PIN900 invalid UTF-8 (byte 0xe9)"
+    assert run.lines[0] == "Dockerfile:2:19: PIN900 error: invalid UTF-8 (byte 0xe9)"
 
 
 # -- entry points in a fresh interpreter -------------------------------------------------

@@ -78,7 +78,7 @@ def test_errors_and_help_of_the_top_level(capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     assert "invalid choice: 'chek' (choose from 'check', 'fix', 'update', 'lock', 'resolve', 'rule')" in err
     assert cli.main(["check", "--bogus"]) == cli.EXIT_USAGE
-    assert "pinlint: error: unrecognized arguments: --bogus" in capsys.readouterr().err
+    assert "pinlint check: error: unrecognized arguments: --bogus" in capsys.readouterr().err
     assert cli.main(["--help"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert all(f"    {command} " in out for command in COMMANDS)

@@ -75,6 +75,18 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, folder: Path) -> list[st
 # -- the corpus, end to end ------------------------------------------------------------------
 
 
+def _with_severity(line: str) -> str:
+    """An `expected.txt` line (`path:line:col: CODE [*] message`) as the text output prints it,
+    with the rule's severity after the code."""
+    import re
+
+    from pinlint.rules import BY_CODE
+
+    return re.sub(
+        r": (PIN\d{3})( \[\*\])? ", lambda m: f": {m[1]}{m[2] or ''} {BY_CODE[m[1]].SEVERITY.label}: ", line, count=1
+    )
+
+
 @pytest.mark.parametrize("name", [_case_param(name) for name in CASES])
 def test_corpus_case(name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     folder = CORPUS_DIR / name
@@ -85,7 +97,7 @@ def test_corpus_case(name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     out, err = capsys.readouterr()
     lines = [line for line in out.splitlines() if not line.startswith(SUMMARY_PREFIXES)]
     expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
-    assert lines == expected
+    assert lines == [_with_severity(line) for line in expected]
     assert err == ""
     assert code == (1 if expected else 0)
 
@@ -591,7 +603,7 @@ def test_dockerfile_checked_alone_gets_the_project_verdict(
         main(["check", "--no-config", *passed, dockerfile])
         out = capsys.readouterr().out
         lines = [line for line in out.splitlines() if not line.startswith(SUMMARY_PREFIXES)]
-        assert lines == [line for line in expected if line.startswith(f"{dockerfile}:")], dockerfile
+        assert lines == [_with_severity(line) for line in expected if line.startswith(f"{dockerfile}:")], dockerfile
 
 
 def test_every_document_of_a_multi_document_file_is_fixable() -> None:

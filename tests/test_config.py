@@ -186,7 +186,10 @@ def test_unknown_key_in_pyproject_names_the_key(cli: Cli, write: Write, project:
     write("pyproject.toml", '[tool.pinlint]\nselect = ["PIN001"]\nallowed-registry = ["ghcr.io"]\n')
     run = cli("check")
     assert run.code == 2
-    assert run.err == f"pinlint: error: {project / 'pyproject.toml'}: unknown key 'allowed-registry'\n"
+    assert run.err == (
+        f"pinlint: error: {project / 'pyproject.toml'}: unknown key 'allowed-registry' "
+        "(did you mean 'allowed-registries'?)\n"
+    )
 
 
 def test_unknown_nested_keys_are_named(cli: Cli, write: Write) -> None:
@@ -201,13 +204,13 @@ def test_unknown_nested_keys_are_named(cli: Cli, write: Write) -> None:
     assert run.err.endswith(": unknown key 'registries.\"ghcr.io\".ca_file'\n")
 
 
-def test_unknown_selector_in_config_exits_2(cli: Cli, write: Write) -> None:
+def test_unknown_selector_in_config_exits_2(cli: Cli, write: Write, project: Path) -> None:
     write("Dockerfile", SERVICE)
     write("pinlint.toml", 'ignore = ["PIN003", "DL3006"]\n')
     run = cli("check")
     assert run.code == 2
     assert run.out == ""
-    assert run.err == "pinlint: error: unknown rule selector 'DL3006' in config\n"
+    assert run.err == f"pinlint: error: unknown rule selector 'DL3006' in 'ignore' of {project / 'pinlint.toml'}\n"
 
 
 def test_unknown_selector_in_per_file_ignores_exits_2(cli: Cli, write: Write) -> None:
@@ -414,13 +417,14 @@ def test_allowed_registries_reports_pin007(cli: Cli, write: Write) -> None:
     run = cli("check")
     assert run.code == 1
     assert run.lines == [
-        "Dockerfile:2:6: PIN007 Image 'python:3.12-slim' comes from registry 'docker.io', "
+        "Dockerfile:2:6: PIN007 error: Image 'python:3.12-slim' comes from registry 'docker.io', "
         "which is not in allowed-registries",
-        "Dockerfile:3:6: PIN007 Image 'registry.internal.example.com:5000/tools/builder:2.0' comes from registry "
+        "Dockerfile:3:6: PIN007 error: Image "
+        "'registry.internal.example.com:5000/tools/builder:2.0' comes from registry "
         "'registry.internal.example.com:5000', which is not in allowed-registries",
-        "Dockerfile:4:6: PIN007 Image 'alpine:edge' comes from registry 'docker.io', "
+        "Dockerfile:4:6: PIN007 error: Image 'alpine:edge' comes from registry 'docker.io', "
         "which is not in allowed-registries",
-        "Found 3 problems in 1 of 1 files checked.",
+        "Found 3 errors in 1 of 1 file checked.",
     ]
 
 
@@ -441,10 +445,10 @@ def test_denied_tags_reports_pin009(cli: Cli, write: Write) -> None:
     run = cli("check")
     assert run.code == 1  # warnings fail at the default fail level
     assert run.lines == [
-        "Dockerfile:4:6: PIN009 Image 'alpine:edge' uses denied tag 'edge' (matches 'edge')",
-        "Dockerfile:5:6: PIN009 Image 'gcr.io/distroless/python3-debian12:nightly-2024-05-01' uses denied tag "
+        "Dockerfile:4:6: PIN009 warning: Image 'alpine:edge' uses denied tag 'edge' (matches 'edge')",
+        "Dockerfile:5:6: PIN009 warning: Image 'gcr.io/distroless/python3-debian12:nightly-2024-05-01' uses denied tag "
         "'nightly-2024-05-01' (matches 'nightly*')",
-        "Found 2 problems in 1 of 1 files checked.",
+        "Found 2 warnings in 1 of 1 file checked.",
     ]
     assert cli("check", "--fail-level", "error").code == 0
 
@@ -464,7 +468,7 @@ def test_ignore_images_matches_the_reference_in_its_forms(cli: Cli, write: Write
     write("pinlint.toml", f'ignore-images = ["{pattern}"]\n')
     run = cli("check")
     assert paths(run) == ["Dockerfile"]
-    assert run.lines[0] == "Dockerfile:2:6: PIN003 [*] Image 'nginx:1.25' is not pinned to a digest"
+    assert run.lines[0] == "Dockerfile:2:6: PIN003 [*] error: Image 'nginx:1.25' is not pinned to a digest"
 
 
 def test_ignore_images_silences_every_image_rule(cli: Cli, write: Write) -> None:
@@ -597,9 +601,9 @@ def test_from_mapping_list_keys_need_lists_of_strings(key: str, value: object) -
         ({"registries": {"ghcr.io": {"insecure": "yes"}}}, "'registries.\"ghcr.io\".insecure' must be true or false"),
         ({"registries": {"ghcr.io": {"ca-file": 1}}}, "'registries.\"ghcr.io\".ca-file' must be a string"),
         ({"registries": {"ghcr.io": {"mirror": ["m"]}}}, "'registries.\"ghcr.io\".mirror' must be a string"),
-        ({"selct": ["PIN001"]}, "unknown key 'selct'"),
+        ({"selct": ["PIN001"]}, "unknown key 'selct' (did you mean 'select'?)"),
         ({"tool": {"pinlint": {}}}, "unknown key 'tool'"),
-        ({"extend_select": ["PIN005"]}, "unknown key 'extend_select'"),
+        ({"extend_select": ["PIN005"]}, "unknown key 'extend_select' (did you mean 'extend-select'?)"),
     ],
 )
 def test_from_mapping_rejects(data: dict[str, Any], message: str) -> None:

@@ -105,7 +105,7 @@ def test_deep_nesting_is_one_error_not_a_traceback(cli: Any, write: Any) -> None
     started = time.monotonic()
     run = cli("check", "--no-config", ".")
     assert time.monotonic() - started < 5
-    assert run.code == 1 and "PIN900 invalid JSON: nesting deeper than 256" in run.out
+    assert run.code == 1 and "PIN900 error: invalid JSON: nesting deeper than 256" in run.out
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def test_walk_finds_every_name_form_and_skips_the_rest(cli: Cli, write: Write) -
         "tools/dockerfile",
         "x.dockerfile",
     ]
-    assert run.lines[-2] == "Found 7 problems in 7 of 7 files checked."
+    assert run.lines[-2] == "Found 7 errors in 7 of 7 files checked."
 
 
 def test_walk_finds_dash_named_compose_files(cli: Cli, write: Write) -> None:
@@ -134,7 +134,7 @@ def test_walk_finds_dash_named_compose_files(cli: Cli, write: Write) -> None:
     run = cli("check")
     found = ["compose-dev.yaml", "compose-x.yml", "deploy/docker-compose-ci.yaml", "docker-compose-prod.yml"]
     assert checked(run) == found
-    assert run.lines[-2] == "Found 4 problems in 4 of 4 files checked."
+    assert run.lines[-2] == "Found 4 errors in 4 of 4 files checked."
 
 
 def test_output_order_is_sorted_and_stable(cli: Cli, write: Write) -> None:
@@ -157,7 +157,7 @@ def test_explicit_files_are_checked_whatever_their_name(cli: Cli, write: Write) 
     write("README.md", PINNED)
     run = cli("check", "docker/base.image", "README.md")
     assert checked(run) == ["docker/base.image"]
-    assert run.lines[-2] == "Found 1 problem in 1 of 2 files checked."
+    assert run.lines[-2] == "Found 1 error in 1 of 2 files checked."
 
 
 def test_a_named_yaml_file_that_is_not_compose_is_reported_not_skipped(cli: Cli, write: Write) -> None:
@@ -167,16 +167,19 @@ def test_a_named_yaml_file_that_is_not_compose_is_reported_not_skipped(cli: Cli,
     run = cli("check", "deploy/values.yaml")
     assert run.code == 0  # info: below the default fail level
     assert run.lines[0] == (
-        "deploy/values.yaml:1:1: PIN902 not a file kind pinlint reads: YAML without Compose services (nothing checked)"
+        "deploy/values.yaml:1:1: PIN902 info: not a file kind pinlint reads:"
+        " YAML without Compose services (nothing checked)"
     )
-    assert run.lines[-1] == "Found 1 problem in 1 of 1 files checked."
+    assert run.lines[-1] == "Found 1 info in 1 of 1 file checked."
     report = json.loads(cli("check", "--format", "json", "deploy/values.yaml").out)
     assert report["files_checked"] == 1
     assert [(d["code"], d["severity"]) for d in report["diagnostics"]] == [("PIN902", "info")]
     github = cli("check", "--format", "github", "deploy/values.yaml").out
     assert github.startswith("::notice file=deploy/values.yaml,line=1,col=1,")
     # walking the directory: values.yaml is not looked at, stack.yaml has no Compose name either
-    assert cli("check", "deploy").out == "All checks passed! (0 files checked)\n"
+    walked = cli("check", "deploy")
+    assert (walked.code, walked.out) == (0, "")  # no files: no summary on stdout, a warning on stderr
+    assert walked.err == "pinlint: warning: no container files found under the given paths\n"
     assert checked(cli("check", "deploy/stack.yaml")) == ["deploy/stack.yaml"]
 
 
@@ -193,7 +196,9 @@ def test_empty_tree(cli: Cli, write: Write) -> None:
     write("src/app.py", "print('hello')\n")
     run = cli("check")
     assert run.code == 0
-    assert run.out == "All checks passed! (0 files checked)\n"
+    # not a silent pass: a warning on stderr, as ruff's "No Python files found"
+    assert run.out == ""
+    assert run.err == "pinlint: warning: no container files found under the given paths\n"
 
 
 # -- excludes ----------------------------------------------------------------------------------
@@ -350,8 +355,8 @@ def test_dangling_symlink_gives_pin900_and_the_run_goes_on(cli: Cli, write: Writ
     assert run.code == 1
     assert run.err == ""
     assert run.lines[:2] == [
-        "Containerfile:1:1: PIN900 cannot read file: No such file or directory",
-        "Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
+        "Containerfile:1:1: PIN900 error: cannot read file: No such file or directory",
+        "Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
     ]
 
 
@@ -376,9 +381,9 @@ def test_symlink_loop_does_not_hang(write: Write, project: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert (
         result.stdout.splitlines()[0]
-        == "a/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest"
+        == "a/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest"
     )
-    assert "Found 1 problem in 1 of 1 files checked." in result.stdout
+    assert "Found 1 error in 1 of 1 file checked." in result.stdout
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

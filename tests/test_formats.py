@@ -229,15 +229,16 @@ def test_github_lines_exactly(cli: Cli, write: Write) -> None:
     assert run.code == 1
     assert run.err == ""
     assert run.lines == [
+        # the runner shows the file and line: the text does not repeat them
         "::error file=Dockerfile,line=2,col=6,endLine=2,endColumn=22,title=PIN003::"
-        f"Dockerfile:2:6: PIN003 [*] {PIN003_MESSAGE}",
+        f"PIN003 [*] {PIN003_MESSAGE}",
         "::warning file=Dockerfile,line=3,col=6,endLine=3,endColumn=11,title=PIN004::"
-        "Dockerfile:3:6: PIN004 Image '$BASE' depends on variable 'BASE' with no default or value; "
+        "PIN004 Image '$BASE' depends on variable 'BASE' with no default or value; "
         "it cannot be checked",
         "::notice file=Dockerfile,line=4,col=6,endLine=4,endColumn=84,title=PIN005::"
-        f"Dockerfile:4:6: PIN005 Image 'alpine@{DIGEST}' is pinned to a digest without a tag",
+        f"PIN005 Image 'alpine@{DIGEST}' is pinned to a digest without a tag",
         "::warning file=Dockerfile,line=5,col=5,endLine=5,endColumn=36,title=PIN101::"
-        "Dockerfile:5:5: PIN101 Remote file 'https://example.com/tool.tar.gz' is added without a checksum",
+        "PIN101 Remote file 'https://example.com/tool.tar.gz' is added without a checksum",
     ]
 
 
@@ -251,7 +252,7 @@ def test_github_escapes_property_values(cli: Cli, write: Write) -> None:
     write("odd,name:1%/Dockerfile", "FROM nginx:1.27\n")
     (line,) = cli("check", "--format", "github").lines
     assert line.startswith("::error file=odd%2Cname%3A1%25/Dockerfile,line=1,col=6,")
-    assert line.endswith("::odd,name:1%25/Dockerfile:1:6: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest")
+    assert line.endswith("::PIN003 [*] Image 'nginx:1.27' is not pinned to a digest")
 
 
 def test_github_escapes_data_and_properties() -> None:
@@ -259,7 +260,7 @@ def test_github_escapes_data_and_properties() -> None:
     assert github_report.escape_property("50% a\r\nb:c,d") == "50%25 a%0D%0Ab%3Ac%2Cd"
     d = Diagnostic("a:b,c", Span(1, 2, 1, 3, 1, 2), "PIN900", "parse-error", Severity.ERROR, "bad\nvalue 100%")
     assert github_report.command(d) == (
-        "::error file=a%3Ab%2Cc,line=1,col=2,endLine=1,endColumn=3,title=PIN900::a:b,c:1:2: PIN900 bad%0Avalue 100%25"
+        "::error file=a%3Ab%2Cc,line=1,col=2,endLine=1,endColumn=3,title=PIN900::PIN900 bad%0Avalue 100%25"
     )
 
 
@@ -276,13 +277,13 @@ def test_github_is_chosen_inside_github_actions(cli: Cli, write: Write, monkeypa
 def test_github_is_not_chosen_otherwise(cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     write("Dockerfile", DOCKERFILE)
     monkeypatch.setenv("GITHUB_ACTIONS", value)
-    assert cli("check").lines[0] == f"Dockerfile:2:6: PIN003 [*] {PIN003_MESSAGE}"
+    assert cli("check").lines[0] == f"Dockerfile:2:6: PIN003 [*] error: {PIN003_MESSAGE}"
 
 
 def test_an_explicit_format_wins_inside_github_actions(cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
     write("Dockerfile", DOCKERFILE)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    assert cli("check", "--format", "text").lines[0] == f"Dockerfile:2:6: PIN003 [*] {PIN003_MESSAGE}"
+    assert cli("check", "--format", "text").lines[0] == f"Dockerfile:2:6: PIN003 [*] error: {PIN003_MESSAGE}"
     assert json.loads(cli("check", "--format", "json").out)["version"] == 1
 
 

@@ -32,15 +32,17 @@ FROM $BASE
 RUN curl -fsSL https://example.com/install.sh | sh
 """
 LINES = [
-    "Dockerfile:3:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest",
-    "Dockerfile:4:6: PIN003 Image 'python:3.12-slim' is not pinned to a digest "
+    "Dockerfile:3:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest",
+    "Dockerfile:4:6: PIN003 error: Image 'python:3.12-slim' is not pinned to a digest "
     "(composed from several parts; cover it with `pinlint lock`)",
-    "Dockerfile:5:6: PIN003 [*] Image 'node:20' is not pinned to a digest",
-    "Dockerfile:6:6: PIN001 [*] Image 'alpine:latest' uses the mutable tag 'latest' and is not pinned to a digest",
-    "Dockerfile:7:6: PIN004 Image '$BASE' depends on variable 'BASE' with no default or value; it cannot be checked",
-    "Dockerfile:8:5: PIN103 Output of 'curl' is piped into 'sh'",
+    "Dockerfile:5:6: PIN003 [*] error: Image 'node:20' is not pinned to a digest",
+    "Dockerfile:6:6: PIN001 [*] error: Image 'alpine:latest' uses the mutable tag "
+    "'latest' and is not pinned to a digest",
+    "Dockerfile:7:6: PIN004 warning: Image '$BASE' depends on variable 'BASE' with no "
+    "default or value; it cannot be checked",
+    "Dockerfile:8:5: PIN103 warning: Output of 'curl' is piped into 'sh'",
 ]
-SUMMARY = ["Found 6 problems in 1 of 1 files checked.", "[*] 3 fixable with `pinlint fix`."]
+SUMMARY = ["Found 4 errors and 2 warnings in 1 of 1 file checked.", "[*] 3 fixable with `pinlint fix`."]
 WARNING_ONLY = "ARG BASE\nFROM $BASE\n"
 PINNED = f"FROM alpine:3.20@{DIGEST}\n"
 
@@ -81,7 +83,11 @@ def test_exit_zero_still_exits_2_for_a_missing_path(cli: Cli, write: Write) -> N
     run = cli("check", "--exit-zero", "Dockerfile", "missing/Dockerfile")
     assert run.code == 2
     assert run.err == "pinlint: error: missing/Dockerfile: No such file or directory\n"
-    assert run.lines == LINES + SUMMARY
+    assert run.lines == [
+        *LINES,
+        "Found 4 errors and 2 warnings in 1 of 1 file checked; 1 thing could not be checked (see above).",
+        SUMMARY[1],
+    ]
 
 
 def test_exit_zero_still_exits_2_for_a_bad_flag(cli: Cli, write: Write) -> None:
@@ -185,7 +191,7 @@ def test_statistics_aligns_counts_and_codes(cli: Cli, write: Write) -> None:
 def test_statistics_without_anything_fixable_has_no_fix_column(cli: Cli, write: Write) -> None:
     write("Dockerfile", WARNING_ONLY)
     run = cli("check", "--statistics")
-    assert run.lines == ["1\tPIN004\tunresolved-variable", "Found 1 problem in 1 of 1 files checked."]
+    assert run.lines == ["1\tPIN004\tunresolved-variable", "Found 1 warning in 1 of 1 file checked."]
 
 
 def test_statistics_quiet_prints_only_the_table(cli: Cli, write: Write) -> None:
@@ -266,7 +272,11 @@ def test_output_file_keeps_errors_on_stderr(cli: Cli, write: Write, project: Pat
     assert run.code == 2
     assert run.out == ""
     assert run.err == "pinlint: error: nope: No such file or directory\n"
-    assert (project / "report.txt").read_text(encoding="utf-8").splitlines() == LINES + SUMMARY
+    assert (project / "report.txt").read_text(encoding="utf-8").splitlines() == [
+        *LINES,
+        "Found 4 errors and 2 warnings in 1 of 1 file checked; 1 thing could not be checked (see above).",
+        SUMMARY[1],
+    ]
 
 
 def test_output_file_replaces_an_existing_file_and_leaves_no_temporary(cli: Cli, write: Write, project: Path) -> None:

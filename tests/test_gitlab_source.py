@@ -159,9 +159,9 @@ def test_checking_the_pipeline_reports_what_checking_the_project_reports(cli: An
     part = [line for line in cli("check", "--no-config", ".gitlab-ci.yml").lines if "PIN" in line]
     assert whole == part
     assert whole == [
-        "ci/jobs.yml:2:10: PIN003 Image 'python:3.12' is not pinned to a digest"
+        "ci/jobs.yml:2:10: PIN003 error: Image 'python:3.12' is not pinned to a digest"
         " (composed from several parts; cover it with `pinlint lock`)",
-        "ci/jobs.yml:5:10: PIN003 [*] Image 'node:20' is not pinned to a digest",
+        "ci/jobs.yml:5:10: PIN003 [*] error: Image 'node:20' is not pinned to a digest",
     ]
 
 
@@ -211,7 +211,7 @@ def test_an_included_file_checked_alone_sees_the_pipeline(cli: Any, write: Any) 
     # the order files are read in nor line ends change what is reported
     write(".gitlab-ci.yml", "include:\n  - local: .a/jobs.gitlab-ci.yml\nvariables:\n  IMG: 'node:20'\n")
     write(".a/jobs.gitlab-ci.yml", b"x:\r\n  image: $IMG\r\n  script: s\r\n")
-    expected = ".a/jobs.gitlab-ci.yml:2:10: PIN003 Image 'node:20' is not pinned to a digest" + (
+    expected = ".a/jobs.gitlab-ci.yml:2:10: PIN003 error: Image 'node:20' is not pinned to a digest" + (
         " (composed from several parts; cover it with `pinlint lock`)"
     )
     for args in (["."], [".a/jobs.gitlab-ci.yml"], [".gitlab-ci.yml"], [".a/jobs.gitlab-ci.yml", ".gitlab-ci.yml"]):

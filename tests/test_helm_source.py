@@ -47,8 +47,8 @@ def test_values_are_read_only_beside_a_chart(write: Write, cli: Cli) -> None:
     assert kind_of("chart/Chart.yaml", explicit=False) is None
     run = cli("check", "--no-config", ".")
     assert run.lines == [
-        "chart/values.yaml:1:34: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest",
-        "Found 1 problem in 1 of 1 files checked.",
+        "chart/values.yaml:1:34: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest",
+        "Found 1 error in 1 of 1 file checked.",
         "[*] 1 fixable with `pinlint fix`.",
     ]
     assert KINDS["helm-values"].suppression == SUPPRESS_LINE
@@ -68,7 +68,7 @@ def test_an_app_version_tag_without_a_digest_field_is_left_to_the_lock(write: Wr
     write("chart/values.yaml", "image:\n  repository: ghcr.io/acme/app\n  tag: ''\n")
     run = cli("check", "--no-config", "chart")
     assert run.lines[0] == (
-        "chart/values.yaml:2:15: PIN003 Image 'ghcr.io/acme/app:2.0' is not pinned to a digest"
+        "chart/values.yaml:2:15: PIN003 error: Image 'ghcr.io/acme/app:2.0' is not pinned to a digest"
         " (composed from several parts; cover it with `pinlint lock`)"
     )
 
@@ -103,4 +103,4 @@ def test_chart_files_linked_from_outside_are_not_read(write: Write, cli: Cli, tm
     Path("chart/Chart.yaml").symlink_to(outside / "Chart.yaml")
     run = cli("check", "--no-config", "chart/values.yaml")
     assert "secret" not in run.out
-    assert run.lines[0].startswith("chart/values.yaml:2:15: PIN002 [*] Image 'nginx' has no tag")
+    assert run.lines[0].startswith("chart/values.yaml:2:15: PIN002 [*] error: Image 'nginx' has no tag")

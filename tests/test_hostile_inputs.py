@@ -177,7 +177,7 @@ def test_doubling_arg_chain_is_a_parse_error_not_out_of_memory(
     assert time.perf_counter() - started < 10
     out = capsys.readouterr().out
     # A11 is 4096 characters; A12 would be 8192: refused where it is written.
-    assert f"{root / 'Dockerfile'}:13:5: PIN900 ARG A12: expansion longer than 4096 characters" in out
+    assert f"{root / 'Dockerfile'}:13:5: PIN900 error: ARG A12: expansion longer than 4096 characters" in out
     assert "PIN004" in out  # the reference depends on what could not be expanded
 
 
@@ -218,21 +218,21 @@ def test_deeply_nested_defaults_in_dockerfile(tmp_path: Path, capsys: pytest.Cap
     root = _write(tmp_path, {"Dockerfile": f"ARG A\nFROM python:{NESTED}\n"})
     assert main(["check", "--no-config", str(root)]) == 1
     out = capsys.readouterr().out
-    assert f"{root / 'Dockerfile'}:2:6: PIN900 variable references nested more than 64 deep" in out
+    assert f"{root / 'Dockerfile'}:2:6: PIN900 error: variable references nested more than 64 deep" in out
 
 
 def test_deeply_nested_defaults_in_compose(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = _write(tmp_path, {"compose.yaml": f"services:\n  web:\n    image: python:{NESTED * 3}\n"})
     assert main(["check", "--no-config", str(root)]) == 1
     out = capsys.readouterr().out
-    assert f"{root / 'compose.yaml'}:3:12: PIN900 variable references nested more than 64 deep" in out
+    assert f"{root / 'compose.yaml'}:3:12: PIN900 error: variable references nested more than 64 deep" in out
 
 
 def test_nesting_within_the_limit_still_expands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nested = "${A:-" * 60 + "3.12" + "}" * 60
     root = _write(tmp_path, {"Dockerfile": f"ARG A\nFROM python:{nested}\n"})
     assert main(["check", "--no-config", str(root)]) == 1
-    assert "PIN003 Image 'python:" in capsys.readouterr().out
+    assert "PIN003 error: Image 'python:" in capsys.readouterr().out
 
 
 def test_long_literal_arg_default_is_not_an_expansion_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -326,7 +326,7 @@ def test_text_output_cannot_redraw_the_terminal(tmp_path: Path, capsys: pytest.C
     lines = out.splitlines()
     assert not any(line.startswith("All checks passed!") for line in lines)
     assert "\\x1b[2K" in out and "\\u202e" in out and "\\u2028" in out
-    assert lines[-2].startswith("Found ") and "problems" in lines[-2]
+    assert lines[-2].startswith("Found ") and "5 errors" in lines[-2]
 
 
 def test_github_annotations_carry_no_control_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

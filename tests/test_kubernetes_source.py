@@ -19,7 +19,7 @@ from pinlint.sources.registry import KINDS, SUPPRESS_LINE
 Cli = Callable[..., Any]
 Write = Callable[..., Path]
 CORPUS = sorted((DATA / "kubernetes").glob("*.yaml"))
-TEMPLATE = "PIN903 template with {{ … }} actions, not YAML until rendered: not checked"
+TEMPLATE = "PIN903 info: template with {{ … }} actions, not YAML until rendered: not checked"
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n"
 
 
@@ -65,8 +65,8 @@ def test_the_walk_finds_manifests_by_content_whatever_their_name(write: Write, c
     assert kind_of("deploy/web.yml", explicit=False) == "kubernetes"
     assert kind_of("deploy/notes.yaml", explicit=False) is None
     run = cli("check", "--no-config", ".")
-    assert run.lines[0] == "deploy/web.yml:8:12: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest"
-    assert "in 1 of 1 files checked" in run.out
+    assert run.lines[0] == "deploy/web.yml:8:12: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest"
+    assert "in 1 of 1 file checked" in run.out
 
 
 def test_yaml_comments_suppress_their_line_and_the_next() -> None:
@@ -121,7 +121,7 @@ def test_a_template_is_one_finding_and_never_a_parse_error(cli: Cli, write: Writ
     assert run.lines[:4] == [
         f"chart/templates/deployment.yaml:4:10: {TEMPLATE}",
         f"chart/templates/pod.yaml:1:1: {TEMPLATE}",
-        "chart/templates/static.yaml:8:12: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest",
+        "chart/templates/static.yaml:8:12: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest",
         f"raw/pod.yaml:8:12: {TEMPLATE}",
     ]
     assert "PIN900" not in run.out
@@ -134,15 +134,15 @@ def test_placeholders_inside_strings_and_block_scalars_are_data(write: Write, cl
         "apiVersion: v1\nkind: ConfigMap\ndata:\n  config: |\n    project: {{PROJECT_ID}}\n---\n" + POD,
     )
     run = cli("check", "--no-config", "cm.yaml")
-    assert run.lines[0] == "cm.yaml:14:12: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest"
+    assert run.lines[0] == "cm.yaml:14:12: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest"
 
 
 def test_broken_yaml_is_a_parse_error_with_a_position_and_the_run_goes_on(write: Write, cli: Cli) -> None:
     write("a.yaml", "apiVersion: v1\nkind: Pod\nspec: [unclosed\n")
     write("b.yaml", POD)
     run = cli("check", "--no-config", ".")
-    assert run.lines[0].startswith("a.yaml:4:1: PIN900 invalid YAML: ")
-    assert run.lines[1] == "b.yaml:8:12: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest"
+    assert run.lines[0].startswith("a.yaml:4:1: PIN900 error: invalid YAML: ")
+    assert run.lines[1] == "b.yaml:8:12: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest"
 
 
 def _in_list(document: str) -> str:
@@ -163,8 +163,8 @@ def test_alias_bombs_and_deep_lists_are_bounded(write: Write, cli: Cli) -> None:
     write("shallow.yaml", shallow)
     write("deep.yaml", deep)
     run = cli("check", "--no-config", ".")
-    assert run.lines[0] == "shallow.yaml:14:16: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest", run.out
-    assert "Found 1 problem in 1 of 3 files checked." in run.out
+    assert run.lines[0] == "shallow.yaml:14:16: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest", run.out
+    assert "Found 1 error in 1 of 3 files checked." in run.out
     assert "Traceback" not in run.out + run.err
 
 
@@ -190,11 +190,11 @@ def test_tag_only_fields_exempt_fields_from_the_digest_rules(write: Write, cli: 
     write("kustomization.yaml", "images:\n- {name: c, newTag: '3'}\n- {name: d, newTag: '4'}\n")
     run = cli("check")
     assert run.lines[:5] == [
-        "chart/values.yaml:1:30: PIN003 [*] Image 'a:1' is not pinned to a digest",
-        "kustomization.yaml:2:22: PIN003 [*] Image 'c:3' is not pinned to a digest",
-        "wf.yaml:6:25: PIN003 [*] Image 'alpine:3.20' is not pinned to a digest",
-        "wf.yaml:8:25: PIN009 Image 'nginx:edge' uses denied tag 'edge' (matches 'edge')",
-        "Found 4 problems in 3 of 3 files checked.",
+        "chart/values.yaml:1:30: PIN003 [*] error: Image 'a:1' is not pinned to a digest",
+        "kustomization.yaml:2:22: PIN003 [*] error: Image 'c:3' is not pinned to a digest",
+        "wf.yaml:6:25: PIN003 [*] error: Image 'alpine:3.20' is not pinned to a digest",
+        "wf.yaml:8:25: PIN009 warning: Image 'nginx:edge' uses denied tag 'edge' (matches 'edge')",
+        "Found 3 errors and 1 warning in 3 of 3 files checked.",
     ], run.out
 
 

@@ -60,8 +60,8 @@ def test_an_override_is_reported_once_at_the_entry(cli: Cli, project: Path) -> N
     copy_case("overlay-newtag", project)
     run = cli("check", "--no-config", ".")
     entry = "overlay-newtag/overlays/production/kustomization.yaml:7:11"
-    assert run.lines[:1] == [f"{entry}: PIN003 [*] Image 'osixia/openldap:1.5.0' is not pinned to a digest"]
-    assert "Found 1 problem" in run.out
+    assert run.lines[:1] == [f"{entry}: PIN003 [*] error: Image 'osixia/openldap:1.5.0' is not pinned to a digest"]
+    assert "Found 1 error" in run.out
 
 
 def test_a_manifest_no_kustomization_overrides_is_reported(cli: Cli, write: Write) -> None:
@@ -69,7 +69,7 @@ def test_a_manifest_no_kustomization_overrides_is_reported(cli: Cli, write: Writ
     write("base/kustomization.yaml", "resources: [pod.yaml]\nimages:\n- {name: redis, newTag: '7.2@" + DIGEST + "'}\n")
     write("base/pod.yaml", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, image: nginx:1.27}\n")
     run = cli("check", "--no-config", ".")
-    assert run.lines[0] == "base/pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest"
+    assert run.lines[0] == "base/pod.yaml:5:22: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest"
 
 
 def test_resources_are_followed_when_the_kustomization_is_named(cli: Cli, project: Path) -> None:
@@ -77,7 +77,7 @@ def test_resources_are_followed_when_the_kustomization_is_named(cli: Cli, projec
     run = cli("check", "--no-config", "hello-world/kustomization.yaml")
     assert (
         run.lines[0]
-        == "hello-world/deployment.yaml:12:16: PIN003 [*] Image 'monopole/hello:1' is not pinned to a digest"
+        == "hello-world/deployment.yaml:12:16: PIN003 [*] error: Image 'monopole/hello:1' is not pinned to a digest"
     )
     assert "in 1 of 3 files checked" in run.out
 
@@ -120,7 +120,7 @@ def test_a_kustomization_linked_from_outside_is_not_read(write: Write, cli: Cli,
     (Path("linked")).mkdir()
     Path("linked/kustomization.yaml").symlink_to(outside / "kustomization.yaml")
     run = cli("check", "--no-config", "pod.yaml")  # the override in the linked file does not count
-    assert run.lines[0] == "pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest"
+    assert run.lines[0] == "pod.yaml:5:22: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest"
 
 
 def test_lock_then_fix_from_lock_writes_the_locked_digest(cli: Cli, write: Write, registry: Any, images: Any) -> None:

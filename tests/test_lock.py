@@ -355,9 +355,10 @@ def test_pin008_whenever_a_lock_file_exists(
     child = images["multi-oci"].platforms["linux/amd64"]
     assert run.code == 1
     assert run.lines[:2] == [
-        f"Dockerfile:1:6: PIN008 Image '{host}/test/app:multi-oci@{child}' is pinned to {child[:19]}… "
+        f"Dockerfile:1:6: PIN008 error: Image '{host}/test/app:multi-oci@{child}' is pinned to {child[:19]}… "
         f"but pinlint.lock has {images['multi-oci'].digest[:19]}…",
-        f"Dockerfile:2:6: PIN008 Image '{host}/test/app:single-docker' is not in pinlint.lock (run `pinlint lock`)",
+        f"Dockerfile:2:6: PIN008 error: Image '{host}/test/app:single-docker' is not in "
+        "pinlint.lock (run `pinlint lock`)",
     ]
 
 

@@ -119,10 +119,10 @@ def test_lock_diff_shows_the_lock_and_writes_nothing(cli: Cli, write: Write, pro
     assert not (project / "pinlint.lock").exists()
     assert run.out.startswith("--- a/pinlint.lock\n+++ b/pinlint.lock\n")
     assert f'+reference = "{registry.host}/test/app:single-oci"\n' in run.out
-    assert run.err == "pinlint.lock: 1 images, would change.\n"
+    assert run.err == "pinlint.lock: 1 image, would change.\n"
     assert cli("lock", "--no-config").code == 0
     unchanged = cli("lock", "--no-config", "--diff")
-    assert (unchanged.code, unchanged.out, unchanged.err) == (0, "", "pinlint.lock: 1 images, unchanged.\n")
+    assert (unchanged.code, unchanged.out, unchanged.err) == (0, "", "pinlint.lock: 1 image, unchanged.\n")
 
 
 def test_fix_uses_the_locked_digest_and_records_what_it_resolves(

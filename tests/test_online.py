@@ -45,7 +45,7 @@ def test_a_re_pushed_tag_triggers_pin010_and_update_fixes_it(
     run = online(cli, "--no-config")  # asks past the cache
     assert run.code == 1, run.err
     assert run.lines[0] == (
-        f"Dockerfile:1:6: PIN010 Image '{ref}@{old}': the tag now points to {short(new)}, "
+        f"Dockerfile:1:6: PIN010 warning: Image '{ref}@{old}': the tag now points to {short(new)}, "
         f"not the pinned {short(old)} (run `pinlint update`)"
     )
     assert cli("update", "--no-config").code == 0
@@ -65,7 +65,7 @@ def test_a_deleted_manifest_triggers_pin011_naming_the_tags_digest(
     assert run.code == 1, run.err
     assert run.err == ""
     assert run.lines[0] == (
-        f"Dockerfile:1:6: PIN011 Image '{ref}@{old}': the pinned digest {short(old)} no longer exists in the "
+        f"Dockerfile:1:6: PIN011 error: Image '{ref}@{old}': the pinned digest {short(old)} no longer exists in the "
         f"registry; the tag points to {short(new)} now (run `pinlint update`)"
     )
     assert "PIN010" not in run.out  # a gone digest is not also "stale"
@@ -82,7 +82,7 @@ def test_a_manifest_deleted_with_its_tag_is_pin011_not_a_registry_failure(
     assert run.code == 1, run.out + run.err
     assert run.err == ""
     assert run.lines[0] == (
-        f"compose.yaml:3:13: PIN011 Image '{ref}@{old}': the pinned digest {short(old)} no longer exists in the "
+        f"compose.yaml:3:13: PIN011 error: Image '{ref}@{old}': the pinned digest {short(old)} no longer exists in the "
         "registry; neither does the tag"
     )
 
@@ -96,7 +96,8 @@ def test_a_platform_manifest_pin_triggers_pin012_and_update_pins_the_index(
     run = online(cli, "--no-config")
     assert run.code == 1, run.err
     assert run.lines[0] == (
-        f"Dockerfile:2:13: PIN012 Image '{ref}@{child}': the pinned {short(child)} is the linux/arm64 manifest "
+        f"Dockerfile:2:13: PIN012 warning: Image '{ref}@{child}': the pinned {short(child)} is "
+        "the linux/arm64 manifest "
         f"of a multi-platform tag; pin the index {short(images['multi-attest'].digest)} so every platform builds"
     )
     assert cli("update", "--no-config").code == 0
@@ -113,7 +114,7 @@ def test_pin013_with_platforms_from_the_configuration(cli: Cli, write: Write, re
     )
     run = online(cli)
     assert run.code == 1, run.err
-    assert [line.split(": ", 2)[2] for line in run.lines[:2]] == [
+    assert [line.split(": ", 3)[3] for line in run.lines[:2]] == [
         f"the pinned {short(images[tag].digest)} has no linux/riscv64 image (it has linux/amd64, linux/arm64)"
         for tag in ("multi-oci", "multi-attest")
     ]
@@ -175,8 +176,8 @@ def test_what_a_registry_could_not_answer_is_in_every_format(cli: Cli, write: Wr
     assert run.code == 3, run.out + run.err
     assert "All checks passed" not in (run.out if fmt != "sarif" else "")  # SARIF's rule help may quote it
     if fmt == "text":
-        assert run.out.startswith("No problems found in 1 file checked, but "), run.out
-        assert run.out.endswith(" could not be checked (see the errors).\n"), run.out
+        assert run.out.startswith("No findings in 1 file checked; "), run.out
+        assert run.out.endswith(" could not be checked (see above).\n"), run.out
     elif fmt == "json":
         errors = json.loads(run.out)["errors"]
         assert errors and all(host in e["message"] for e in errors)
@@ -199,7 +200,7 @@ def test_a_missing_path_is_in_the_report_not_all_checks_passed(cli: Cli, write: 
     run = cli("check", "--no-config", "Dockerfile", "nowhere")
     assert run.code == 2
     assert "All checks passed" not in run.out
-    assert run.out == "No problems found in 1 file checked, but 1 thing could not be checked (see the errors).\n"
+    assert run.out == "No findings in 1 file checked; 1 thing could not be checked (see above).\n"
     run = cli("check", "--no-config", "--format", "json", "Dockerfile", "nowhere")
     (error,) = json.loads(run.out)["errors"]
     assert "nowhere" in error["message"]
@@ -213,7 +214,7 @@ def test_pin013_names_the_platform_of_a_single_platform_image(
     write("pinlint.toml", 'platforms = ["linux/arm64"]\n')
     run = online(cli)
     assert run.code == 1, run.out + run.err
-    assert run.lines[0].split(": ", 2)[2] == (
+    assert run.lines[0].split(": ", 3)[3] == (
         f"the pinned {short(images['single-oci'].digest)} is a single-platform image for linux/amd64; "
         "it does not provide linux/arm64"
     )

@@ -43,7 +43,9 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 def test_hook_ids_and_entries() -> None:
     assert [hook["id"] for hook in HOOKS] == ["pinlint", "pinlint-fix", "pinlint-lock"]
     assert BY_ID["pinlint"]["entry"] == "pinlint check --ignore PIN902"  # every staged YAML is passed
-    assert BY_ID["pinlint-fix"]["entry"] == "pinlint fix --ignore PIN902"
+    # a fixer fails when it changed a file (pre-commit sees that) or could not pin (exit 1/3);
+    # findings it cannot repair are the check hook's business
+    assert BY_ID["pinlint-fix"]["entry"] == "pinlint fix --exit-zero --ignore PIN902"
     assert BY_ID["pinlint-fix"]["require_serial"] is True
     assert BY_ID["pinlint-lock"]["entry"] == "pinlint lock"
     assert BY_ID["pinlint-lock"]["pass_filenames"] is False
@@ -298,10 +300,11 @@ def test_pre_commit_hook_fails_on_unpinned_images_and_passes_on_pinned_ones(
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert re.search(r"^pinlint\.+Failed$", failing.stdout, re.MULTILINE), failing.stdout
     assert "- hook id: pinlint\n- exit code: 1\n" in failing.stdout
-    assert "Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest\n" in failing.stdout
-    assert "deploy/compose.yaml:3:12: PIN003 [*] Image 'postgres:16.4' is not pinned to a digest\n" in failing.stdout
+    assert "Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest\n" in failing.stdout
+    postgres = "deploy/compose.yaml:3:12: PIN003 [*] error: Image 'postgres:16.4' is not pinned to a digest\n"
+    assert postgres in failing.stdout
     # .pre-commit-config.yaml is passed too (the hook takes every YAML file): counted, PIN902 ignored
-    assert "Found 2 problems in 2 of 3 files checked." in failing.stdout
+    assert "Found 2 errors in 2 of 3 files checked." in failing.stdout
     assert "notes.txt" not in failing.stdout
 
     (project_repo / "Dockerfile").write_text(
@@ -330,7 +333,7 @@ def test_pre_commit_hook_is_skipped_without_container_files(project_repo: Path, 
     (project_repo / "notes.yaml").write_text("title: not a manifest\n", encoding="utf-8")
     run = _pre_commit(project_repo, pre_commit_env, "README.md", "pod.yaml", "notes.yaml")
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "pod.yaml:5:22: PIN003 [*] Image 'nginx:1.27' is not pinned to a digest" in run.stdout
+    assert "pod.yaml:5:22: PIN003 [*] error: Image 'nginx:1.27' is not pinned to a digest" in run.stdout
     assert "notes.yaml" not in run.stdout
 
 
@@ -386,5 +389,29 @@ def test_a_staged_dockerfile_alone_gets_its_compose_build_args_and_the_project_l
     dockerfile.write_text("ARG TAG=3.20\nFROM alpine:${TAG}\nFROM busybox:1.36\n", encoding="utf-8")
     failing = staged_run()
     assert failing.returncode == 1, failing.stdout + failing.stderr
-    assert "app/Dockerfile:3:6: PIN008 Image 'busybox:1.36' is not in pinlint.lock" in failing.stdout
+    assert "app/Dockerfile:3:6: PIN008 error: Image 'busybox:1.36' is not in pinlint.lock" in failing.stdout
     assert "alpine" not in failing.stdout
+
+
+@needs_git
+def test_readme_pre_commit_snippet_works_against_a_clone(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_env: dict[str, str]
+) -> None:
+    """README's snippet as written, with only the repository URL (file://) and the commit SHA
+    replaced: no release tag is needed."""
+    repo_path, rev = hook_repo
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", readme, re.S)
+    assert match is not None
+    snippet = match.group(1)
+    config = snippet.replace("https://github.com/pinlint/pinlint", f"file://{repo_path.as_posix()}")
+    config, replaced = re.subn(r"rev: [0-9a-f]{40}\b", f"rev: {rev}", config)
+    assert replaced == 1 and config != snippet
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    (project / "Dockerfile").write_text("FROM python:3.12-slim\n", encoding="utf-8")
+    _git(project, pre_commit_env, "init", "-q")
+    run = _pre_commit(project, pre_commit_env)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest\n" in run.stdout

@@ -195,7 +195,12 @@ def test_case(
     display = Path(case.filename).as_posix()
     # PIN900 is always on: a case for another rule may also print parse errors, which are not its subject
     lines = [line for line in run.lines if line.startswith(f"{display}:") and f": {case.code} " in line]
-    assert lines == [fill(line) for line in case.expect], run.out + run.err
+    # `expect` lines are `path:line:col: CODE [*] message`; the text output adds the rule's severity
+    severity_word = f"{rule.SEVERITY.label}: "
+    expected = [
+        re.sub(rf"(: {case.code}(?: \[\*\])? )", rf"\g<1>{severity_word}", fill(line), count=1) for line in case.expect
+    ]
+    assert lines == expected, run.out + run.err
     others = [line for line in run.lines if line.startswith(f"{display}:") and f": {case.code} " not in line]
     severity: Severity = rule.SEVERITY
     expected_code = 1 if (case.expect and severity >= fail_level(case.config)) or others else 0
@@ -221,7 +226,7 @@ def test_rule_declares_the_contract(rule: ModuleType) -> None:
     assert isinstance(rule.DEFAULT_ENABLED, bool)
     assert rule.FIX is None or (isinstance(rule.FIX, str) and rule.FIX)
     assert isinstance(rule.SUMMARY, str) and rule.SUMMARY and "\n" not in rule.SUMMARY
-    assert rule.TARGET in ("image", "instruction", "run", "source", "online")
+    assert rule.TARGET in ("image", "instruction", "run", "source", "online", "suppression")
     assert callable(rule.check)
     assert rule.__doc__ and rule.__doc__.startswith(f"{rule.CODE} {rule.NAME}"), "module docstring names the rule"
 

@@ -25,9 +25,10 @@ def check(cli: Cli, write: Write, text: str, *args: str) -> list[str]:
     return [line for line in run.lines if line.startswith("Dockerfile:")]
 
 
-PIN003_PY = "Dockerfile:{line}:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest"
+PIN003_PY = "Dockerfile:{line}:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest"
 PIN002_UBUNTU = (
-    "Dockerfile:{line}:6: PIN002 [*] Image 'ubuntu' has no tag (implicitly 'latest') and is not pinned to a digest"
+    "Dockerfile:{line}:6: PIN002 [*] error: Image 'ubuntu' has no tag (implicitly "
+    "'latest') and is not pinned to a digest"
 )
 
 
@@ -51,7 +52,7 @@ FROM python:${PYTHON_TAG}-slim
 """
     # PIN004 (unresolved variable) is not PIN003: it stays.
     assert check(cli, write, text) == [
-        "Dockerfile:3:6: PIN004 Image 'python:${PYTHON_TAG}-slim' depends on variable 'PYTHON_TAG' "
+        "Dockerfile:3:6: PIN004 warning: Image 'python:${PYTHON_TAG}-slim' depends on variable 'PYTHON_TAG' "
         "with no default or value; it cannot be checked"
     ]
 
@@ -73,7 +74,7 @@ COPY --from=build /out/server /usr/local/bin/server
 FROM ubuntu
 """
     assert check(cli, write, text) == [
-        "Dockerfile:1:6: PIN003 [*] Image 'golang:1.22' is not pinned to a digest",
+        "Dockerfile:1:6: PIN003 [*] error: Image 'golang:1.22' is not pinned to a digest",
         PIN002_UBUNTU.format(line=8),
     ]
 
@@ -156,7 +157,7 @@ COPY --from=nginx:1.25-alpine /usr/share/nginx/html /srv/html
 """
     assert check(cli, write, text) == [
         PIN003_PY.format(line=1),
-        "Dockerfile:6:13: PIN003 [*] Image 'nginx:1.25-alpine' is not pinned to a digest",
+        "Dockerfile:6:13: PIN003 [*] error: Image 'nginx:1.25-alpine' is not pinned to a digest",
     ]
 
 
@@ -167,7 +168,9 @@ FROM --platform=$BUILDPLATFORM \\
     golang:1.22 AS build
 FROM golang:1.22
 """
-    assert check(cli, write, text) == ["Dockerfile:4:6: PIN003 [*] Image 'golang:1.22' is not pinned to a digest"]
+    assert check(cli, write, text) == [
+        "Dockerfile:4:6: PIN003 [*] error: Image 'golang:1.22' is not pinned to a digest"
+    ]
 
 
 def test_suppression_above_a_multiline_instruction_covers_all_its_lines(cli: Cli, write: Write) -> None:
@@ -221,7 +224,8 @@ RUN powershell -Command `
 FROM mcr.microsoft.com/windows/nanoserver:ltsc2022
 """
     assert check(cli, write, text) == [
-        "Dockerfile:6:6: PIN003 [*] Image 'mcr.microsoft.com/windows/nanoserver:ltsc2022' is not pinned to a digest"
+        "Dockerfile:6:6: PIN003 [*] error: Image "
+        "'mcr.microsoft.com/windows/nanoserver:ltsc2022' is not pinned to a digest"
     ]
 
 
@@ -233,7 +237,7 @@ ONBUILD COPY --from=nginx:1.25-alpine /etc/nginx /etc/nginx
 ONBUILD COPY --from=nginx:1.25-alpine /usr/share/nginx /usr/share/nginx
 """
     assert check(cli, write, text) == [
-        "Dockerfile:4:21: PIN003 [*] Image 'nginx:1.25-alpine' is not pinned to a digest"
+        "Dockerfile:4:21: PIN003 [*] error: Image 'nginx:1.25-alpine' is not pinned to a digest"
     ]
 
 
@@ -241,7 +245,7 @@ def test_trailing_comment_on_an_instruction_line_is_not_a_comment(cli: Cli, writ
     # In a Dockerfile, '#' only starts a comment at the beginning of a line: here it is two more
     # FROM arguments, which BuildKit rejects.
     lines = check(cli, write, "FROM python:3.12-slim # pinlint: ignore\n")
-    assert "Dockerfile:1:1: PIN900 FROM requires either one or three arguments" in lines
+    assert "Dockerfile:1:1: PIN900 error: FROM requires either one or three arguments" in lines
     assert PIN003_PY.format(line=1) in lines
 
 
@@ -291,8 +295,8 @@ def test_ignore_file_does_not_silence_another_file(cli: Cli, write: Write) -> No
     write("a/Dockerfile", "# pinlint: ignore-file\nFROM python:3.12-slim\n")
     write("b/Dockerfile", "FROM python:3.12-slim\n")
     run = cli("check", "--no-config")
-    assert run.lines[0] == "b/Dockerfile:1:6: PIN003 [*] Image 'python:3.12-slim' is not pinned to a digest"
-    assert run.lines[1] == "Found 1 problem in 1 of 2 files checked."
+    assert run.lines[0] == "b/Dockerfile:1:6: PIN003 [*] error: Image 'python:3.12-slim' is not pinned to a digest"
+    assert run.lines[1] == "Found 1 error in 1 of 2 files checked."
 
 
 def test_suppressed_findings_do_not_fail_the_run(cli: Cli, write: Write) -> None:
@@ -320,3 +324,28 @@ def test_unknown_code_in_a_suppression_is_not_an_error(cli: Cli, write: Write) -
 def test_prefix_next_to_an_unknown_code(cli: Cli, write: Write) -> None:
     text = "# pinlint: ignore=PIN00,DL3006\nFROM python:3.12-slim\n"
     assert check(cli, write, text) == []
+
+
+# -- hadolint's comments (a project moving from hadolint keeps its exceptions) ------------------
+
+
+def test_hadolint_ignore_dl3006_and_dl3007_silence_pin002_and_pin001(cli: Cli, write: Write) -> None:
+    text = """\
+# hadolint ignore=DL3006
+FROM ubuntu
+# hadolint ignore=DL3008,DL3007
+FROM alpine:latest
+FROM nginx:latest
+# hadolint ignore=DL3007
+FROM ubuntu AS other
+"""
+    assert check(cli, write, text) == [
+        "Dockerfile:5:6: PIN001 [*] error: Image 'nginx:latest' uses the mutable tag 'latest' and is not "
+        "pinned to a digest",
+        PIN002_UBUNTU.format(line=7),  # DL3007 is hadolint's latest-tag, not its missing-tag
+    ]
+
+
+def test_hadolint_codes_that_are_not_pinlint_rules_silence_nothing(cli: Cli, write: Write) -> None:
+    text = "# hadolint ignore=DL3008\nFROM ubuntu\n"
+    assert check(cli, write, text) == [PIN002_UBUNTU.format(line=2)]

@@ -452,7 +452,7 @@ def test_a_dotenv_linked_outside_is_not_read(cli: Cli, write: Write, project: Pa
     write("compose.yaml", "services:\n  a:\n    image: nginx:${aws_secret_access_key:-1.25}\n")
     run = cli("check", "--no-config")
     assert "wJalrXUtnFEMI" not in run.out + run.err
-    assert f"compose.yaml:1:1: PIN900 .env (a link to {credentials}) is outside the project; not read" in run.out
+    assert f"compose.yaml:1:1: PIN900 error: .env (a link to {credentials}) is outside the project; not read" in run.out
     assert "docker.io/library/nginx:1.25" in cli("check", "--no-config", "--format", "json").out  # the default
 
 
@@ -462,7 +462,7 @@ def test_a_dockerfile_linked_outside_is_not_read(cli: Cli, project: Path) -> Non
     run = cli("check", "--no-config")
     assert run.code == 1
     assert "b3BlbnNzaC1rZXktdjEAAAAA" not in run.out + run.err and "BEGIN" not in run.out
-    assert run.out.startswith(f"Dockerfile:1:1: PIN900 Dockerfile (a link to {secret}) is outside the project")
+    assert run.out.startswith(f"Dockerfile:1:1: PIN900 error: Dockerfile (a link to {secret}) is outside the project")
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,7 @@ def test_update_replaces_only_the_digest_of_a_moved_tag(
     run = cli("update", "--no-config")
     assert run.code == 0, run.out + run.err
     assert run.err == f"Updated 8 references in 2 files.\n{moving.ref}: {old} → {new}\n"  # what moved, once
+    assert run.out == "All checks passed! (2 files checked)\n"  # the files as written, linted again
     assert path.read_bytes() == dockerfile.format(ref=moving.ref, d=new, unchanged=unchanged).encode()
     assert (project / "compose.yaml").read_text() == compose.format(ref=moving.ref, d=new)
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)

@@ -19,7 +19,7 @@ def test_rule_documentation_from_an_installed_wheel(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = wheels.glob("pinlint-*.whl")
+    (wheel,) = wheels.glob("pinlint_oci-*.whl")  # the distribution name; the package is `pinlint`
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],

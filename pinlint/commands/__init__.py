@@ -27,4 +27,6 @@ class Outcome(NamedTuple):
     report: RunResult | None = None  # diagnostics to report
     plan: Plan | None = None  # fix/update: the changes written (or shown with --diff) and the failures
     notes: tuple[str, ...] = ()  # summary lines
-    output: str = ""  # the command's answer on stdout (resolve, rule)
+    output: str = ""  # the command's answer on stdout (resolve, rule, `fix -`)
+    files_checked: int | None = None  # check, fix, update, lock: how many files the run found (0: warn)
+    unfixed: bool = False  # fix: something could not be pinned (fails even with --exit-zero)

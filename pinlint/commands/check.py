@@ -26,12 +26,18 @@ class CheckOptions(NamedTuple):
 
 
 def run(options: CheckOptions) -> Outcome:
-    config = common.load_config(options.config_file, options.use_config, options.choices)
-    selection = Selection.build(config, options.select, options.ignore, options.extend_select)
-    # only --online reads the parsed files again: a plain check drops each one once it is linted
-    collected = common.collect(
-        config, selection, options.paths, stdin_filename=options.stdin_filename, keep_files=options.online
+    config = common.load_config(
+        options.config_file,
+        options.use_config,
+        options.paths,
+        stdin_filename=options.stdin_filename,
+        choices=options.choices,
     )
+    selection = Selection.build(config, options.select, options.ignore, options.extend_select)
+    # only --online and -v (which counts the files by kind) read the parsed files again: a plain
+    # check drops each one once it is linted
+    keep = bool(options.online or options.verbose)
+    collected = common.collect(config, selection, options.paths, stdin_filename=options.stdin_filename, keep_files=keep)
     result = collected.outcome.result
     errors = list(collected.path_errors)
     registry_failed = False
@@ -45,10 +51,15 @@ def run(options: CheckOptions) -> Outcome:
         result.diagnostics.extend(online.diagnostics)
         result.diagnostics.sort(key=lambda d: (d.path, d.span.line, d.span.column, d.code))
     result.errors = list(errors)
+    notes: list[str] = []
+    if options.verbose:
+        notes += common.describe_run(collected)
     return Outcome(
         findings=common.at_or_above(result.diagnostics, common.fail_level(options.fail_level, config)),
         registry_failed=registry_failed,
         usage_failed=bool(collected.path_errors),
         errors=tuple(errors),
         report=result,
+        notes=tuple(notes),
+        files_checked=result.files_checked,
     )

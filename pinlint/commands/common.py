@@ -59,9 +59,19 @@ class Collected:
         self.lock = lock
 
 
-def load_config(config_file: str | None, use_config: bool, choices: UserChoices | None = None) -> Config:
-    """The project's configuration as the user lets it apply (pinlint.trust)."""
-    return trust.establish(config_mod.load(config_file, use_config=use_config), choices or UserChoices())
+def load_config(
+    config_file: str | None,
+    use_config: bool,
+    paths: Sequence[str] = (),
+    *,
+    stdin_filename: str | None = None,
+    choices: UserChoices | None = None,
+) -> Config:
+    """The configuration found from the paths of the run (stdin: from --stdin-filename's place),
+    as the user lets it apply (pinlint.trust)."""
+    if "-" in paths and stdin_filename:
+        paths = [stdin_filename]
+    return trust.establish(config_mod.load(config_file, use_config=use_config, paths=paths), choices or UserChoices())
 
 
 def split_codes(values: Sequence[str] | None) -> list[str] | None:
@@ -121,9 +131,11 @@ def collect(
     *,
     stdin_filename: str | None = None,
     keep_files: bool = True,
+    stdin_data: bytes | None = None,
 ) -> Collected:
     """Discover, parse and lint; path errors are returned, not raised (the run goes on).
-    `keep_files=False`: the caller reads neither `outcome.facts` nor `outcome.sources`."""
+    `keep_files=False`: the caller reads neither `outcome.facts` nor `outcome.sources`. With the
+    path '-', the file is stdin (or `stdin_data`, already read), named `stdin_filename`."""
     from pinlint import discover, runner
     from pinlint.sources import text as source_text
     from pinlint.sources.registry import KINDS
@@ -137,7 +149,7 @@ def collect(
         if len(paths) != 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths")
         name = stdin_filename or "Dockerfile"
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read() if stdin_data is None else stdin_data
         kind = KINDS.kind_for(Path(name), explicit=True, head=lambda: data)
         if kind is None:
             raise UsageError(f"--stdin-filename {name}: not a kind of file pinlint reads")
@@ -145,7 +157,7 @@ def collect(
         items.append((source, functools.partial(source_text.decode, data)))
     else:
         if stdin_filename:
-            raise UsageError("--stdin-filename needs '-' as the path")
+            raise UsageError("--stdin-filename reads stdin: give '-' or no path")
         files, errors = discover.discover(paths, config)
         items = [(f, functools.partial(source_text.read_inside, f.path, config.roots)) for f in files]
     digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
@@ -241,3 +253,20 @@ def resolver(config: Config, *, use_cache: bool, verbose: int) -> Resolver:
         return report.manifests, report.errors
 
     return ask
+
+
+def describe_run(collected: Collected) -> list[str]:
+    """`-v`: the configuration used, the project root and how many files of each kind were checked."""
+    config = collected.config
+    used = f"configuration {config.path}" if config.path is not None else "no configuration file (defaults)"
+    kinds: dict[str, int] = {}
+    for record in collected.outcome.sources.values():
+        kinds[record.kind] = kinds.get(record.kind, 0) + 1
+    counted = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "none"
+    lock = lock_path(config)
+    checked = collected.outcome.result.files_checked
+    return [
+        f"pinlint: {used}; project root {config.root}",
+        f"pinlint: lock file {lock}{'' if collected.lock is not None else ' (none)'}",
+        f"pinlint: {checked} file{'' if checked == 1 else 's'} checked ({counted})",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -10,7 +11,7 @@ from pinlint import runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
 from pinlint.errors import UsageError
-from pinlint.model import Diagnostic, ImageUse, RunResult
+from pinlint.model import RunResult
 from pinlint.reference import ImageRef
 from pinlint.trust import UserChoices
 
@@ -31,6 +32,7 @@ class FixOptions(NamedTuple):
     use_cache: bool = True
     verbose: int = 0
     choices: UserChoices = UserChoices()  # trust and environment, from the command line
+    stdin_filename: str | None = None
 
 
 def _digests_from_lock(collected: common.Collected, refs: list[ImageRef]) -> tuple[dict[str, str], dict[str, str]]:
@@ -45,16 +47,6 @@ def _digests_from_lock(collected: common.Collected, refs: list[ImageRef]) -> tup
         else:
             digests[str(ref)] = entry.digest
     return digests, errors
-
-
-def _remaining(diagnostics: list[Diagnostic], fixed: list[ImageUse]) -> list[Diagnostic]:
-    """The diagnostics that the pins written do not repair."""
-    places = {(u.path, u.span.start, u.span.end) for u in fixed}
-    return [
-        d
-        for d in diagnostics
-        if not (d.fixable and d.use is not None and (d.use.path, d.use.span.start, d.use.span.end) in places)
-    ]
 
 
 def _record(
@@ -90,23 +82,27 @@ def _record(
     return changed, diff, outcome.errors, outcome.entries
 
 
-def _recorded(diagnostics: list[Diagnostic], entries: Mapping[str, lockfile.LockEntry]) -> list[Diagnostic]:
-    """Without the PIN008 of references the lock now records (with the digest written inline, if any)."""
-    kept = []
-    for d in diagnostics:
-        ref = d.use.ref if d.use is not None else None
-        entry = entries.get(ref.canonical_tagged) if d.code == "PIN008" and ref is not None else None
-        if entry is None or (ref is not None and ref.digest not in (None, entry.digest)):
-            kept.append(d)
-    return kept
-
-
 def run(options: FixOptions) -> Outcome:
+    """Pin, then lint again what was written (the report is the files' state after the fix).
+    With the path '-', stdin is fixed and the fixed text is the outcome's output."""
     from pinlint.fix import plan_pins, write_changes
 
-    common.refuse_stdin(options.paths, "fix")
-    config = common.load_config(options.config_file, options.use_config, options.choices)
-    collected = common.collect(config, Selection.build(config, options.select, options.ignore), options.paths)
+    stdin = "-" in options.paths
+    if stdin and options.diff:
+        raise UsageError("fix -: the fixed text goes to stdout; --diff needs paths")
+    config = common.load_config(
+        options.config_file,
+        options.use_config,
+        options.paths,
+        stdin_filename=options.stdin_filename,
+        choices=options.choices,
+    )
+    selection = Selection.build(config, options.select, options.ignore)
+    data = sys.stdin.buffer.read() if stdin else None
+    name = options.stdin_filename or "Dockerfile"
+    collected = common.collect(
+        config, selection, options.paths, stdin_filename=name if stdin else None, stdin_data=data
+    )
     uses = [intent.use for intent in collected.outcome.intents]
     refs = [u.ref for u in uses if u.ref is not None]
     registry_failed = False
@@ -128,31 +124,41 @@ def run(options: FixOptions) -> Outcome:
         errors = dict(report.errors)
         registry_failed = bool(report.errors)
     plan = plan_pins(uses, digests, errors, collected.outcome.sources, runner.reparse)
-    if not options.diff:
-        write_changes(plan, trust.project_roots(config, options.paths))
+    after = collected
+    output = ""
     lock_changed, lock_diff, lock_errors = False, "", list[str]()
-    pinned = {c.display for c in plan.changes}
-    failed = {f.use for f in plan.failures}
-    left = _remaining(collected.outcome.result.diagnostics, [u for u in uses if u.path in pinned and u not in failed])
-    if collected.lock is not None and not options.from_lock:
-        lock_changed, lock_diff, lock_errors, entries = _record(collected, answers, options)
+    if stdin:
+        if plan.changes:
+            output = ("\ufeff" if plan.changes[0].record.bom else "") + plan.changes[0].new_text
+            fixed = output.encode("utf-8", "surrogateescape")
+            after = common.collect(config, selection, ["-"], stdin_filename=name, stdin_data=fixed)
+        elif data is not None:
+            output = data.decode("utf-8", "surrogateescape")  # unchanged, byte for byte
+    else:
         if not options.diff:
-            left = _recorded(left, entries)
+            write_changes(plan, trust.project_roots(config, options.paths))
+        if collected.lock is not None and not options.from_lock:
+            lock_changed, lock_diff, lock_errors, _ = _record(collected, answers, options)
+        if not options.diff and (plan.changes or lock_changed):  # the report is the state as written
+            after = common.collect(config, selection, options.paths)
     level = common.fail_level(options.fail_level, config)
+    left = after.outcome.result
     notes: tuple[str, ...] = ()
     if lock_changed and not options.diff:
         notes = (f"Recorded the new references in {common.relative_source(common.lock_path(config), Path.cwd())}.",)
     return Outcome(
-        findings=bool(options.diff and (plan.changes or lock_changed)) or common.at_or_above(left, level),
+        findings=bool(options.diff and (plan.changes or lock_changed)) or common.at_or_above(left.diagnostics, level),
         registry_failed=registry_failed or bool(lock_errors),
         usage_failed=bool(collected.path_errors),
         errors=(*collected.path_errors, *lock_errors),
         report=None if options.diff else RunResult(
-            left,
-            collected.outcome.result.files_checked,
+            left.diagnostics,
+            left.files_checked,
             [*collected.path_errors, *(f"{f.use.path}: {f.reason}" for f in plan.failures), *lock_errors],
         ),
         plan=plan,
         notes=notes,
-        output=lock_diff,
+        output=output or lock_diff,
+        files_checked=collected.outcome.result.files_checked,
+        unfixed=bool(plan.failures),
     )

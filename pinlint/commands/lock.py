@@ -216,7 +216,7 @@ def lock_change(
 
 
 def run(options: LockOptions) -> Outcome:
-    config = common.load_config(options.config_file, options.use_config, options.choices)
+    config = common.load_config(options.config_file, options.use_config, options.paths, choices=options.choices)
     explicit = validate_platforms(options.platforms, "--platforms") if options.platforms is not None else None
     collected = common.collect(config, Selection.build(config), options.paths)
     ask = common.resolver(config, use_cache=options.use_cache, verbose=options.verbose)
@@ -234,14 +234,16 @@ def run(options: LockOptions) -> Outcome:
     if outcome.entries or path.exists():
         within = common.lock_roots(config, trust.project_roots(config, options.paths))
         changed, diff = lock_change(path, display, outcome.entries, options.diff, within)
-        if options.diff:
-            notes.append(f"{display}: {len(outcome.entries)} images, {'would change' if changed else 'unchanged'}.")
-        else:
-            notes.append(f"{display}: {len(outcome.entries)} images, {'written' if changed else 'unchanged'}.")
+        images = "image" if len(outcome.entries) == 1 else "images"
+        state = ("would change" if options.diff else "written") if changed else "unchanged"
+        notes.append(f"{display}: {len(outcome.entries)} {images}, {state}.")
+    else:
+        notes.append(f"No image references to lock; {config.lock_file} not written.")
     return Outcome(
         findings=options.diff and changed,
         registry_failed=bool(outcome.errors),
         usage_failed=bool(collected.path_errors),
+        files_checked=collected.outcome.result.files_checked,
         errors=(*collected.path_errors, *outcome.errors),
         notes=tuple(notes),
         output=diff,

@@ -21,7 +21,7 @@ class ResolveOptions(NamedTuple):
 
 
 def run(options: ResolveOptions) -> Outcome:
-    config = common.load_config(options.config_file, options.use_config, options.choices)
+    config = common.load_config(options.config_file, options.use_config, choices=options.choices)
     parsed: list[tuple[str, reference.ImageRef]] = []
     for text in options.images:
         try:

@@ -11,6 +11,7 @@ from pinlint import runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.commands.lock import lock_change
 from pinlint.engine import Selection
+from pinlint.model import RunResult
 from pinlint.platforms import platform_key_text
 from pinlint.reference import ImageRef
 from pinlint.trust import UserChoices
@@ -72,8 +73,9 @@ def run(options: UpdateOptions) -> Outcome:
     from pinlint.fix import plan_updates, write_changes
 
     common.refuse_stdin(options.paths, "update")
-    config = common.load_config(options.config_file, options.use_config, options.choices)
-    collected = common.collect(config, Selection.build(config), options.paths)
+    config = common.load_config(options.config_file, options.use_config, options.paths, choices=options.choices)
+    selection = Selection.build(config)
+    collected = common.collect(config, selection, options.paths)
     uses = [u for u in common.all_uses(collected) if u.ref is not None and u.ref.digest and u.ref.tag]
     tags = [ImageRef(r.domain, r.path, r.tag, None) for u in uses if (r := u.ref) is not None]
     lock = collected.lock
@@ -98,8 +100,11 @@ def run(options: UpdateOptions) -> Outcome:
         lock_changed, lock_diff = lock_change(
             path, common.relative_source(path, Path.cwd()), refreshed, options.diff, within
         )
+    after: RunResult | None = None
     if not options.diff:
         write_changes(plan, roots)
+        if plan.changes:  # what the files say now that they are written (the exit code stays update's)
+            after = common.collect(config, selection, options.paths).outcome.result
         if lock_changed:
             notes.append(f"Updated {config.lock_file}.")
     return Outcome(
@@ -107,10 +112,12 @@ def run(options: UpdateOptions) -> Outcome:
         findings=bool(plan.failures) or bool(options.diff and (plan.changes or lock_changed)),
         registry_failed=bool(report.errors),
         usage_failed=bool(collected.path_errors),
+        files_checked=collected.outcome.result.files_checked,
         errors=tuple(collected.path_errors),
         plan=plan,
         notes=tuple(notes),
         output=lock_diff,
+        report=after,
     )
 
 

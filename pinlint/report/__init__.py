@@ -89,15 +89,18 @@ def write(
     color: bool = False,
     quiet: bool = False,
     show_statistics: bool = False,
+    errors: int = 0,
+    fix_hint: bool = True,
 ) -> None:
-    """Write `result` in format `fmt` (one of FORMATS); `quiet` drops text summary lines."""
+    """Write `result` in format `fmt` (one of FORMATS); `quiet` drops text summary lines;
+    `errors` (paths that could not be checked) keeps the text summary from saying all passed."""
     if show_statistics:
         if fmt == "json":
             _write_statistics_json(result, out)
         else:
             from pinlint.report import text as text_report
 
-            text_report.write_statistics(result, out, color=color, quiet=quiet)
+            text_report.write_statistics(result, out, color=color, quiet=quiet, errors=errors)
         return
     if fmt == "json":
         from pinlint.report import json as json_report
@@ -118,7 +121,7 @@ def write(
     else:
         from pinlint.report import text as text_report
 
-        text_report.write(result, out, color=color, quiet=quiet)
+        text_report.write(result, out, color=color, quiet=quiet, errors=errors, fix_hint=fix_hint)
 
 
 def _write_statistics_json(result: RunResult, out: TextIO) -> None:

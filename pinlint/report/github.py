@@ -37,7 +37,8 @@ def command(d: Diagnostic) -> str:
     }
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     mark = " [*]" if d.fixable else ""
-    message = printable(f"{d.path}:{d.span.line}:{d.span.column}: {d.code}{mark} {d.message}", keep="\r\n")
+    # the runner shows the file and line itself: the text is the code and the message
+    message = printable(f"{d.code}{mark} {d.message}", keep="\r\n")
     return f"::{COMMANDS[d.severity]} {props}::{escape_data(message)}"
 
 

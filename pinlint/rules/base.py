@@ -4,8 +4,9 @@ A rule module declares CODE, NAME, SEVERITY, DEFAULT_ENABLED, FIX (None when not
 SUMMARY (one line), TARGET and a pure `check(item, ctx)` that yields Findings. TARGET says what
 `item` is: "image" (an ImageUse), "instruction" (an Instruction), "run" (a shell.RunScripts: a
 RUN instruction with its shell scripts, which the engine parses once for all such rules),
-"source" (a (Span, message) parse error) or "online" (a RegistryView, only under
-`check --online`). The engine, not the rule, stamps code, name, severity and path;
+"source" (a (Span, message) parse error), "online" (a RegistryView, only under
+`check --online`) or "suppression" (a pin100.SuppressionUse: what a suppression comment
+silenced, known once the other rules ran). The engine, not the rule, stamps code, name, severity and path;
 tests/test_rule_catalogue.py checks every module declares all of this.
 """
 

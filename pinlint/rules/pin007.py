@@ -14,6 +14,7 @@ CODE = "PIN007"
 NAME = "untrusted-registry"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True  # only when `allowed-registries` is set; without it the rule has nothing to check
+ACTIVE_WHEN = "`allowed-registries` is set"  # shown by `pinlint rule --all` and the README table
 FIX = None
 SUMMARY = "Image comes from a registry that is not in `allowed-registries`"
 TARGET = "image"

@@ -12,6 +12,7 @@ CODE = "PIN008"
 NAME = "lock-mismatch"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True  # only when a lock file exists; without one the rule has nothing to check
+ACTIVE_WHEN = "a lock file exists"  # shown by `pinlint rule --all` and the README table
 FIX = None
 SUMMARY = "Image is missing from the lock file, or its inline digest differs from the locked one"
 TARGET = "image"

@@ -13,6 +13,7 @@ CODE = "PIN009"
 NAME = "denied-tag"
 SEVERITY = Severity.WARNING
 DEFAULT_ENABLED = True  # only when `denied-tags` is set; without it the rule has nothing to check
+ACTIVE_WHEN = "`denied-tags` is set"  # shown by `pinlint rule --all` and the README table
 FIX = None
 SUMMARY = "Image tag matches a pattern in `denied-tags`"
 TARGET = "image"

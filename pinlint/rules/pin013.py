@@ -14,6 +14,7 @@ CODE = "PIN013"
 NAME = "missing-platform"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True  # only when `platforms` is set
+ACTIVE_WHEN = "`platforms` is set"  # shown by `pinlint rule --all` and the README table
 FIX = None
 SUMMARY = "The pinned image lacks a platform listed in `platforms` (checked with --online)"
 TARGET = "online"
