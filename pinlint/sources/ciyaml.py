@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from pinlint.model import FileFacts, MappedText, Span
 from pinlint.sources.expand import Value
 from pinlint.sources.uses import image_use
-from pinlint.sources.yaml import YamlReader, duplicate_key, hash_comments, pyyaml
+from pinlint.sources.yaml import YamlReader, duplicate_key_error, hash_comments, pyyaml
 
 
 class Variant(NamedTuple):
@@ -76,11 +76,10 @@ class CiYamlParser(YamlReader):
             self.error(f"{what} holds one YAML document; found several", documents[1].start_mark.index)
             return None
         root = documents[0]
-        duplicate = duplicate_key(root)
+        duplicate = duplicate_key_error(root)
         if duplicate is not None:
-            key, first_line = duplicate
-            message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
-            self.error(message, key.start_mark.index)
+            offset, message = duplicate
+            self.error(message, offset)
             return None
         if not isinstance(root, yaml.MappingNode):
             self.error(f"{what} must be a mapping at the top level", root.start_mark.index)

@@ -32,7 +32,7 @@ from pinlint.sources.project import Includer, ProjectBuilds, local_build, read_p
 from pinlint.sources.registry import COMPOSE, DOCKERFILE, KINDS, Follow, Parsed, ParseRun
 from pinlint.sources.text import file_kind
 from pinlint.sources.uses import image_use
-from pinlint.sources.yaml import YamlReader, duplicate_key, hash_comments, pyyaml
+from pinlint.sources.yaml import YamlReader, duplicate_key_error, hash_comments, pyyaml
 
 if TYPE_CHECKING:
     from pinlint.config import Config
@@ -167,11 +167,10 @@ class ComposeParser(YamlReader):
             self.result.is_compose = False
             return self.result
         for document in documents:  # compose-go loader.go loadYamlFile decodes and checks each one
-            duplicate = duplicate_key(document)
+            duplicate = duplicate_key_error(document)
             if duplicate is not None:
-                key, first_line = duplicate
-                message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
-                self._error(message, key.start_mark.index)
+                offset, message = duplicate
+                self._error(message, offset)
                 return self.result
             if not isinstance(document, yaml.MappingNode):
                 self._error("a Compose file must be a mapping at the top level", document.start_mark.index)

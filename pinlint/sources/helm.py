@@ -30,7 +30,14 @@ from pinlint.model import FileFacts, MappedText
 from pinlint.sources.expand import literal
 from pinlint.sources.registry import HELM_VALUES, Parsed, ParseRun
 from pinlint.sources.uses import image_use
-from pinlint.sources.yaml import YamlReader, duplicate_key, field_insertion, hash_comments, parse_documents, pyyaml
+from pinlint.sources.yaml import (
+    YamlReader,
+    duplicate_key_error,
+    field_insertion,
+    hash_comments,
+    parse_documents,
+    pyyaml,
+)
 
 KIND_BLOCK = "helm-image"
 KIND_STRING = "helm-image-string"
@@ -103,11 +110,10 @@ class ValuesReader(YamlReader):
         self.facts.comments.extend(hash_comments(self.text))
         yaml = pyyaml()
         for root in documents[:1]:
-            duplicate = duplicate_key(root)
+            duplicate = duplicate_key_error(root)
             if duplicate is not None:
-                key, first_line = duplicate
-                message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
-                self.facts.errors.append((self.index.span(key.start_mark.index, key.start_mark.index), message))
+                offset, message = duplicate
+                self.facts.errors.append((self.index.span(offset, offset), message))
                 return self.facts
             if not isinstance(root, yaml.MappingNode):
                 return self.facts

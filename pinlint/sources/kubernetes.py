@@ -28,7 +28,7 @@ from typing import Any
 from pinlint.model import CodedMessage, FileFacts
 from pinlint.sources.registry import KUBERNETES, Parsed, ParseRun
 from pinlint.sources.uses import image_use
-from pinlint.sources.yaml import YamlReader, duplicate_key, hash_comments, parse_documents, pyyaml
+from pinlint.sources.yaml import YamlReader, duplicate_key_error, hash_comments, parse_documents, pyyaml
 
 _API_VERSION = re.compile(r"^apiVersion:[ \t]*['\"]?[A-Za-z0-9]", re.MULTILINE)
 _KIND = re.compile(r"^kind:[ \t]*['\"]?[A-Za-z]", re.MULTILINE)
@@ -162,12 +162,10 @@ class ManifestReader(YamlReader):
             return self._template(action)
         self.facts.comments.extend(hash_comments(self.text))
         for document in documents:
-            duplicate = duplicate_key(document)
+            duplicate = duplicate_key_error(document)
             if duplicate is not None:
-                key, first_line = duplicate
-                message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
-                start = key.start_mark.index
-                self.facts.errors.append((self.index.span(start, start), message))
+                offset, message = duplicate
+                self.facts.errors.append((self.index.span(offset, offset), message))
                 continue
             self.resource(document, 0)
         return self.facts

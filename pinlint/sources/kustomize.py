@@ -32,7 +32,14 @@ from pinlint.model import FileFacts, MappedText
 from pinlint.sources.expand import literal
 from pinlint.sources.registry import KUBERNETES, KUSTOMIZE, Follow, Parsed, ParseRun
 from pinlint.sources.uses import image_use
-from pinlint.sources.yaml import YamlReader, duplicate_key, field_insertion, hash_comments, parse_documents, pyyaml
+from pinlint.sources.yaml import (
+    YamlReader,
+    duplicate_key_error,
+    field_insertion,
+    hash_comments,
+    parse_documents,
+    pyyaml,
+)
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RESOURCE_FIELDS = ("resources", "bases", "components")
@@ -76,11 +83,10 @@ class KustomizationReader(YamlReader):
         self.facts.comments.extend(hash_comments(self.text))
         yaml = pyyaml()
         for document in documents[:1]:
-            duplicate = duplicate_key(document)
+            duplicate = duplicate_key_error(document)
             if duplicate is not None:
-                key, first_line = duplicate
-                message = f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
-                self.facts.errors.append((self.index.span(key.start_mark.index, key.start_mark.index), message))
+                offset, message = duplicate
+                self.facts.errors.append((self.index.span(offset, offset), message))
                 return self.facts
             if not isinstance(document, yaml.MappingNode):
                 start = document.start_mark.index

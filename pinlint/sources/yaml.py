@@ -178,6 +178,16 @@ def hash_comments(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def duplicate_key_error(root: Any) -> tuple[int, str] | None:
+    """(offset, PIN900 message) for the first key defined twice in one mapping, as every YAML
+    kind reports it; None when there is none."""
+    duplicate = duplicate_key(root)
+    if duplicate is None:
+        return None
+    key, first_line = duplicate
+    return key.start_mark.index, f'invalid YAML: mapping key "{key.value}" already defined at line {first_line}'
+
+
 def duplicate_key(root: Any) -> tuple[Any, int] | None:
     """The first key defined twice in one mapping (go-yaml, and so Compose, rejects the file)."""
     yaml = pyyaml()
