@@ -56,3 +56,14 @@ def cites_documentation(folder: Path) -> bool:
     """Every case names the documentation page of the syntax it exercises."""
     texts = [p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.name != "expected.txt"]
     return any(b"https://" in text for text in texts)
+
+
+def check_corpus(corpus: Path, names: list[str], crlf_file: str, minimum: int = 15) -> None:
+    """A kind's corpus: at least `minimum` cases, each with its expected output and citing the
+    documentation, and `crlf_file` (relative to the corpus) written with CRLF line ends only."""
+    assert len(names) >= minimum, names
+    for name in names:
+        assert (corpus / name / "expected.txt").is_file(), name
+        assert cites_documentation(corpus / name), name
+    crlf = (corpus / crlf_file).read_bytes()
+    assert crlf.count(b"\r\n") == crlf.count(b"\n") > 0
