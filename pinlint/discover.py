@@ -8,8 +8,10 @@ kind that takes such names explicitly (YAML: Compose; anything else: Dockerfile)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -45,16 +47,23 @@ class SourceFile(NamedTuple):
 class _Excluder:
     def __init__(self, config: Config) -> None:
         self.root = config.root
+        self.root_prefix = os.path.join(config.root, "")  # "/root/"
         patterns = (*config.exclude, *config.extend_exclude)
-        self.name_patterns = [glob_regex(p) for p in patterns if "/" not in p.strip("/")]
+        names = [glob_regex(p).pattern for p in patterns if "/" not in p.strip("/")]
+        self.name_pattern = re.compile("|".join(f"(?:{n})" for n in names) or "(?!)", re.DOTALL)
         self.path_patterns = [glob_regex(p) for p in patterns if "/" in p.strip("/")]
 
-    def excluded(self, path: Path) -> bool:
-        if any(p.match(path.name) for p in self.name_patterns):
+    def excluded(self, name: str, path: str) -> bool:
+        """Whether `exclude`/`extend-exclude` name the file or directory `name` at the absolute,
+        normalised `path` (a walk's entry)."""
+        if self.name_pattern.match(name):
             return True
         if not self.path_patterns:
             return False
-        rel = relative_to_root(path, self.root)
+        if path.startswith(self.root_prefix):
+            rel: str | None = path[len(self.root_prefix) :]
+        else:
+            rel = relative_to_root(Path(path), self.root)  # outside the root, or through a symlink
         return rel is not None and any(p.match(rel) for p in self.path_patterns)
 
 
@@ -109,21 +118,58 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
 
 def project_compose_files(config: Config) -> list[Path]:
     """Every Compose file the walk finds under the project root, whatever paths a run checks: what
-    they build decides what the project's Dockerfiles mean (the partial-run property)."""
-    return [path for path, kind in _walk(config.root, _Excluder(config)) if kind == COMPOSE]
+    they build decides what the project's Dockerfiles mean (the partial-run property). Inside
+    `reusing_project_walk`, a project is walked once (again only if an ignore file changed)."""
+    key = (config.root, config.exclude, config.extend_exclude)
+    if _reused is not None and key in _reused:
+        found, ignores = _reused[key]
+        if all(ignore.unchanged() for ignore in ignores):
+            return list(found)
+    ignores = []
+    found = [path for path, _ in _walk(config.root, _Excluder(config), want=COMPOSE, ignores=ignores)]
+    if _reused is not None:
+        _reused[key] = (found, ignores)
+    return list(found)
 
 
-def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:
+_reused: dict[tuple[Path, tuple[str, ...], tuple[str, ...]], tuple[list[Path], list[GitIgnore]]] | None = None
+
+
+@contextlib.contextmanager
+def reusing_project_walk() -> Iterator[None]:
+    """Within the block, `project_compose_files` reuses what it found in a project, for a command
+    that reads the project twice and in between only rewrites files that exist (`fix`): Compose
+    files are recognised by their paths alone, so only a changed ignore file can change the list;
+    the files' text is read anew each time."""
+    global _reused
+    outer = _reused
+    _reused = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _reused = outer
+
+
+def _walk(
+    top: Path, excluder: _Excluder, want: str | None = None, ignores: list[GitIgnore] | None = None
+) -> Iterator[tuple[Path, str]]:
+    """The files under `top` of a kind the registry knows (of kind `want` only, when given); the
+    ignore rules it read are added to `ignores`."""
     start = absolute(top)
     repo = find_repo_root(start)
     ignore = GitIgnore(repo) if repo is not None else None
+    if ignore is not None and ignores is not None:
+        ignores.append(ignore)
     if ignore is not None and repo is not None:
         chain = [start, *start.parents]
-        for directory in reversed(chain[: chain.index(repo) + 1]):
-            ignore.enter(directory)
+        for above in reversed(chain[: chain.index(repo) + 1]):
+            ignore.enter(above)
         if start != repo and ignore.ignored(start, True):
             return
-    stack = [start]
+    # content is looked at only when the kind asked for can be recognised by it
+    detect = want is None or KINDS.detects(want)
+    repo_prefix = os.path.join(repo, "") if repo is not None else ""
+    stack = [str(start)]
     while stack:
         directory = stack.pop()
         try:
@@ -132,32 +178,36 @@ def _walk(top: Path, excluder: _Excluder) -> Iterator[tuple[Path, str]]:
             continue
         subdirs = []
         for entry in entries:
-            path = Path(entry.path)
+            # strings, not Paths, until a file may be one pinlint reads: most entries of a big tree
+            # are skipped by their name
+            name, full = entry.name, entry.path
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue
             if is_dir:
-                if entry.name == ".git" or excluder.excluded(path):
+                if name == ".git" or excluder.excluded(name, full):
                     continue
-                if ignore is not None and ignore.ignored(path, True):
+                if ignore is not None and ignore.ignored_entry(full[len(repo_prefix) :], True):
                     continue
-                subdirs.append(path)
+                subdirs.append(full)
                 continue
-            kind = kind_of(path, explicit=False)
-            if kind is None or excluder.excluded(path):
+            if not KINDS.may_claim(name, want) or excluder.excluded(name, full):
                 continue
             try:
-                # skip FIFOs, sockets and devices (reading them could block); a dangling link
-                # is kept so that it is reported as unreadable
-                if not entry.is_file() and not (entry.is_symlink() and not os.path.exists(entry.path)):
+                # skip FIFOs, sockets and devices (reading them, even for content detection, could
+                # block); a dangling link is kept so that it is reported as unreadable
+                if not entry.is_file() and not (entry.is_symlink() and not os.path.exists(full)):
                     continue
             except OSError:
                 continue
-            if ignore is not None and ignore.ignored(path, False):
+            if ignore is not None and ignore.ignored_entry(full[len(repo_prefix) :], False):
                 continue
-            shown = top / path.relative_to(start)
-            yield shown, kind
+            path = Path(full)
+            kind = KINDS.kind_for(path, explicit=False, head=functools.partial(_head, path) if detect else None)
+            if kind is None or (want is not None and kind != want):
+                continue
+            yield top / path.relative_to(start), kind
         for sub in reversed(subdirs):
             if ignore is not None:
                 ignore.enter(sub)

@@ -10,6 +10,7 @@ library so that `pinlint check` stays fast to start.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -248,23 +249,28 @@ class GitIgnore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: list[IgnoreFile] = []
+        self.read: dict[Path, str | None] = {}  # every ignore file read, with its text (None: unreadable)
         exclude = root / ".git" / "info" / "exclude"
         if exclude.is_file():
             self._add("", exclude)
 
     def _add(self, base: str, path: Path) -> None:
-        try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return
-        self.files.append(IgnoreFile(base, lines))
+        text = _read(path)
+        self.read[path] = text
+        if text is not None:
+            self.files.append(IgnoreFile(base, text.splitlines()))
 
-    def enter(self, directory: Path) -> None:
+    def unchanged(self) -> bool:
+        """Whether every ignore file read so far still says what it said (a walk that found no new
+        ignore file would then find the same files again)."""
+        return all(_read(path) == text for path, text in self.read.items())
+
+    def enter(self, directory: Path | str) -> None:
         """Read `directory/.gitignore` if there is one (call once per directory, top down)."""
-        candidate = directory / ".gitignore"
-        if candidate.is_file():
-            rel = directory.relative_to(self.root).as_posix()
-            self._add("" if rel == "." else rel, candidate)
+        candidate = os.path.join(directory, ".gitignore")
+        if os.path.isfile(candidate):
+            rel = Path(directory).relative_to(self.root).as_posix()
+            self._add("" if rel == "." else rel, Path(candidate))
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         """Whether git ignores `path`: itself, or a directory above it (which cannot be re-included)."""
@@ -276,6 +282,12 @@ class GitIgnore:
                 return True
         return False
 
+    def ignored_entry(self, rel: str, is_dir: bool) -> bool:
+        """`ignored` for a walk going down: `rel` (posix, relative to the root) is in a directory
+        already found not ignored after the ignore files of every directory above it were read, so
+        no other verdict on the directories above can have changed and only its own is needed."""
+        return self._verdict(rel, is_dir)
+
     def _verdict(self, rel: str, is_dir: bool) -> bool:
         verdict = False
         for ignore_file in self.files:
@@ -283,6 +295,13 @@ class GitIgnore:
             if result is not None:
                 verdict = result
         return verdict
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint import runner, trust
+from pinlint import discover, runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.engine import Selection
 from pinlint.errors import UsageError
@@ -84,7 +84,13 @@ def _record(
 
 def run(options: FixOptions) -> Outcome:
     """Pin, then lint again what was written (the report is the files' state after the fix).
-    With the path '-', stdin is fixed and the fixed text is the outcome's output."""
+    With the path '-', stdin is fixed and the fixed text is the outcome's output. The project is
+    walked for its Compose files once: fixing rewrites files that exist, it adds none."""
+    with discover.reusing_project_walk():
+        return _fix(options)
+
+
+def _fix(options: FixOptions) -> Outcome:
     from pinlint.fix import plan_pins, write_changes
 
     stdin = "-" in options.paths

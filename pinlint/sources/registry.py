@@ -144,8 +144,16 @@ class _Globs:
             return True
         if not self.paths:
             return False
-        parts = [part.lower() for part in path.parts]
-        return any(len(parts) >= n and p.match("/".join(parts[-n:])) for n, p in self.paths)
+        parts = path.parts
+        return any(len(parts) >= n and p.match("/".join(part.lower() for part in parts[-n:])) for n, p in self.paths)
+
+
+def _name_filter(globs: Iterable[str]) -> re.Pattern[str]:
+    """One regex that the lower-cased name of every file one of `globs` matches matches too: each
+    glob's last segment as `_Globs` translates it (a name glob is its own last segment), so a name
+    it rejects is matched by none of the globs whatever the folder. Never matches without globs."""
+    sources = [glob_regex(glob.strip("/").lower().rsplit("/", 1)[-1]).pattern for glob in globs]
+    return re.compile("|".join(f"(?:{source})" for source in sources) or "(?!)", re.DOTALL)
 
 
 def _beside(kind: SourceKind, path: PurePath) -> bool:
@@ -159,6 +167,9 @@ class Registry:
         self._globs = {k.name: (_Globs(k.paths), _Globs(k.exclude), _Globs(k.explicit)) for k in self.kinds}
         self._detect = [(k, _Globs(k.detect_in)) for k in self.kinds if k.detect_in]
         self._modules: dict[str, SourceModule] = {}
+        # the globs by which a walk finds files of each kind: on the path, or for content detection
+        self._walked = {k.name: (*k.paths, *(k.detect_in if not k.detect_explicit_only else ())) for k in self.kinds}
+        self._name_filters: dict[str | None, re.Pattern[str]] = {}  # compiled when first asked for
 
     def __getitem__(self, name: str) -> SourceKind:
         return self._by_name[name]
@@ -175,6 +186,8 @@ class Registry:
         """The kind of the file at `path` (None: not a file pinlint reads). `head()` gives the
         file's first bytes for content detection (None when it cannot be read); `explicit`: the
         file was named on the command line, so it is read whatever its name."""
+        if not explicit and not self._name_filter(None).match(path.name.lower()):
+            return None  # most files of a big tree: one regex, no glob of any kind looked at
         for kind in self.kinds:
             wanted, excluded, _ = self._globs[kind.name]
             if wanted.match(path) and not excluded.match(path) and _beside(kind, path):
@@ -193,6 +206,23 @@ class Registry:
                 if self._globs[kind.name][2].match(path):
                     return kind.name
         return None
+
+    def may_claim(self, name: str, kind: str | None = None) -> bool:
+        """Whether a file called `name` found by a walk (not named on the command line) may be of
+        `kind`, or of any kind when None, wherever it is: False means `kind_for(…, explicit=False)`
+        does not answer `kind` (any kind) for it, so the walk need not look further."""
+        return self._name_filter(kind).match(name.lower()) is not None
+
+    def _name_filter(self, kind: str | None) -> re.Pattern[str]:
+        found = self._name_filters.get(kind)
+        if found is None:
+            kinds = [kind] if kind is not None else list(self._walked)
+            found = self._name_filters[kind] = _name_filter(glob for name in kinds for glob in self._walked[name])
+        return found
+
+    def detects(self, kind: str) -> bool:
+        """Whether files of `kind` are recognised by their content too (else by their path only)."""
+        return bool(self._by_name[kind].detect_in)
 
     def project_contexts(self, kind: str, path: Path, run: ParseRun) -> list[object]:
         """The contexts the project's files name the file at `path` (of `kind`) with, whatever
