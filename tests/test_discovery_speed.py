@@ -45,36 +45,36 @@ HEADS: list[bytes | None] = [
 
 
 @functools.cache
-def _regex(pattern: str) -> re.Pattern[str]:
-    return glob_regex(pattern)
+def _compiled(globs: tuple[str, ...]) -> list[tuple[int, bool, re.Pattern[str]]]:
+    """(segments, on the path rather than the name, regex) for each glob, lower case."""
+    patterns = [glob.strip("/").lower() for glob in globs]
+    return [(p.count("/") + 1, "/" in p, glob_regex(p)) for p in patterns]
 
 
-def _matches(globs: Sequence[str], path: PurePath) -> bool:
-    parts = [part.lower() for part in path.parts]
-    for glob in globs:
-        pattern = glob.strip("/").lower()
-        n = pattern.count("/") + 1
-        target = "/".join(parts[-n:]) if "/" in pattern else path.name.lower()
-        if len(parts) >= n and _regex(pattern).match(target):
+def _matches(globs: tuple[str, ...], parts: list[str]) -> bool:
+    """Whether one of `globs` matches the file whose lower-cased path segments are `parts`."""
+    for n, on_path, regex in _compiled(globs):
+        if len(parts) >= n and regex.match("/".join(parts[-n:]) if on_path else parts[-1]):
             return True
     return False
 
 
 def reference_kind(kinds: Sequence[SourceKind], path: PurePath, explicit: bool, head: bytes | None) -> str | None:
     """What `Registry.kind_for` answers, read off the kinds one glob at a time."""
+    parts = [part.lower() for part in path.parts]
     for kind in kinds:
         beside = not kind.beside or any(os.path.isfile(os.path.join(path.parent, name)) for name in kind.beside)
-        if _matches(kind.paths, path) and not _matches(kind.exclude, path) and beside:
+        if _matches(kind.paths, parts) and not _matches(kind.exclude, parts) and beside:
             return kind.name
     if head is not None:
         text = head.decode("utf-8", errors="replace")
         for kind in kinds:
             detectable = kind.detect_in and (explicit or not kind.detect_explicit_only)
-            if detectable and _matches(kind.detect_in, path) and importlib.import_module(kind.module).detect(text):
+            if detectable and _matches(kind.detect_in, parts) and importlib.import_module(kind.module).detect(text):
                 return kind.name
     if explicit:
         for kind in kinds:
-            if _matches(kind.explicit, path):
+            if _matches(kind.explicit, parts):
                 return kind.name
     return None
 
@@ -82,17 +82,17 @@ def reference_kind(kinds: Sequence[SourceKind], path: PurePath, explicit: bool, 
 def _instances(glob: str) -> list[str]:
     """Names or path ends a glob matches (and, by case, some it would not in a case-sensitive world)."""
     out = []
-    for fill in ("", "x", "Prod.v2"):
+    for fill in ("", "Prod.v2"):
         text = glob.replace("**", fill).replace("*", fill).replace("?", "q")
         text = re.sub(r"\[!?([^]])[^]]*\]", r"\1", text)  # a bracket: its first character
-        out += [text, text.upper(), text.swapcase()]
+        out += [text, text.swapcase()]
     return out
 
 
 def _paths(kinds: Sequence[SourceKind], root: Path, rng: random.Random) -> list[Path]:
     """Every glob of `kinds` made into files at several places, near misses, and random names."""
     globs = [g for k in kinds for g in (*k.paths, *k.exclude, *k.explicit, *k.detect_in)]
-    places = ["", "deploy/", "chart/", ".github/workflows/", ".circleci/", ".devcontainer/", ".devcontainer/x/"]
+    places = ["", "chart/", ".github/workflows/", ".circleci/", ".devcontainer/", ".devcontainer/x/"]
     paths = []
     for glob in globs:
         for instance in _instances(glob.strip("/")):
@@ -101,7 +101,7 @@ def _paths(kinds: Sequence[SourceKind], root: Path, rng: random.Random) -> list[
                 paths.append(root / place / (instance + ".bak"))
                 paths.append(root / place / ("x" + instance))
     extensions = ["", "", ".json", ".go", ".yaml", ".YML", ".txt", ".dockerfile", ".jsonc", ".lock"]
-    for _ in range(2000):
+    for _ in range(1000):
         name = f"{rng.getrandbits(64):x}{rng.choice(extensions)}"
         paths.append(root / rng.choice(places) / name)
     return paths
@@ -121,9 +121,10 @@ def fake_module() -> Iterator[str]:
 
 
 def _compare(registry: Registry, paths: Sequence[Path], heads: Sequence[bytes | None]) -> None:
+    rng = random.Random(5)
     for path in paths:
         for explicit in (False, True):
-            for head in heads:
+            for head in rng.sample(heads, min(3, len(heads))):  # every head, over many paths
                 got = registry.kind_for(path, explicit=explicit, head=lambda head=head: head)  # type: ignore[misc]
                 assert got == reference_kind(registry.kinds, path, explicit, head), (path, explicit, head)
                 if got is not None and not explicit:
