@@ -1,7 +1,9 @@
 """Which files a run checks, and which kind of source each one is (the source registry says).
 
 Directories are walked (symlinked directories are not followed, so loops cannot happen),
-skipping `.git`, what `.gitignore` ignores and what `exclude`/`extend-exclude` name. Files
+skipping `.git`, what `.gitignore` ignores and what `exclude`/`extend-exclude` name; a file is
+first judged by its name alone (can any kind, or the kind looked for, claim it?), its content
+is read for detection only once it is known to be a regular file that is not skipped. Files
 given explicitly are always checked: as the kind their path or content shows, else as the
 kind that takes such names explicitly (YAML: Compose; anything else: Dockerfile).
 """
@@ -100,8 +102,14 @@ def discover(paths: list[str], config: Config, cwd: Path | None = None) -> tuple
         path = Path(arg)
         state = file_kind(path)
         if state.is_dir:
-            for file_path, kind in _walk(path, excluder):
-                found.setdefault(absolute(file_path), SourceFile(file_path, display_path(file_path, cwd), kind))
+            start, ignores, compose = absolute(path), list[GitIgnore](), list[Path]()
+            for file_path, kind in _walk(path, excluder, ignores=ignores):
+                full = absolute(file_path)
+                found.setdefault(full, SourceFile(file_path, display_path(file_path, cwd), kind))
+                if kind == COMPOSE:
+                    compose.append(config.root / full.relative_to(start))
+            if start == config.root and _reused is not None:  # the project's Compose files, as walked
+                _reused[_project_key(config)] = (compose, ignores)
         elif state.is_file:
             explicit_kind = kind_of(path, explicit=True)
             if explicit_kind is None:
@@ -120,7 +128,7 @@ def project_compose_files(config: Config) -> list[Path]:
     """Every Compose file the walk finds under the project root, whatever paths a run checks: what
     they build decides what the project's Dockerfiles mean (the partial-run property). Inside
     `reusing_project_walk`, a project is walked once (again only if an ignore file changed)."""
-    key = (config.root, config.exclude, config.extend_exclude)
+    key = _project_key(config)
     if _reused is not None and key in _reused:
         found, ignores = _reused[key]
         if all(ignore.unchanged() for ignore in ignores):
@@ -132,15 +140,22 @@ def project_compose_files(config: Config) -> list[Path]:
     return list(found)
 
 
-_reused: dict[tuple[Path, tuple[str, ...], tuple[str, ...]], tuple[list[Path], list[GitIgnore]]] | None = None
+_ProjectKey = tuple[Path, tuple[str, ...], tuple[str, ...]]
+_reused: dict[_ProjectKey, tuple[list[Path], list[GitIgnore]]] | None = None
+
+
+def _project_key(config: Config) -> _ProjectKey:
+    """What decides which files a walk of the project finds, besides the files themselves."""
+    return (config.root, config.exclude, config.extend_exclude)
 
 
 @contextlib.contextmanager
 def reusing_project_walk() -> Iterator[None]:
-    """Within the block, `project_compose_files` reuses what it found in a project, for a command
-    that reads the project twice and in between only rewrites files that exist (`fix`): Compose
-    files are recognised by their paths alone, so only a changed ignore file can change the list;
-    the files' text is read anew each time."""
+    """Within the block, `project_compose_files` reuses what it or `discover` walking the project
+    root found, for a run that walks the project for the files it checks (`check .`) or reads it
+    twice and in between only rewrites files that exist (`fix`): Compose files are recognised by
+    their paths alone, so only a changed ignore file can change the list; the files' text is
+    read anew each time."""
     global _reused
     outer = _reused
     _reused = {} if outer is None else outer

@@ -363,3 +363,23 @@ def test_fix_walks_the_project_for_compose_files_once(
     )
     assert run.out.strip() == "All checks passed! (1 file checked)"
     assert walks == [COMPOSE]
+
+
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        (["."], [None]),  # discovery walks the project root: its Compose files come from that walk
+        (["Dockerfile"], [COMPOSE]),
+        (["app"], [None, COMPOSE]),  # not the whole project
+    ],
+)
+def test_check_walks_the_project_once(
+    cli: Cli, write: Write, walks: list[str | None], paths: list[str], expected: list[str | None]
+) -> None:
+    write("compose.yaml", "services:\n  base:\n    build: ./base\n    image: local/base:1\n")
+    write("base/Dockerfile", "FROM scratch\n")
+    write("Dockerfile", "FROM local/base:1\n")
+    write("app/Dockerfile", "FROM local/base:1\n")
+    run = cli("check", "--no-config", *paths)
+    assert run.code == 0, run.out + run.err  # local/base:1 is known to be built here in every case
+    assert walks == expected

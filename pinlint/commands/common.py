@@ -145,23 +145,25 @@ def collect(
     lock = load_lock(config)
     items: list[tuple[discover.SourceFile, runner.Loader]] = []
     errors: list[str] = []
-    if "-" in paths:
-        if len(paths) != 1:
-            raise UsageError("'-' (stdin) cannot be combined with other paths")
-        name = stdin_filename or "Dockerfile"
-        data = sys.stdin.buffer.read() if stdin_data is None else stdin_data
-        kind = KINDS.kind_for(Path(name), explicit=True, head=lambda: data)
-        if kind is None:
-            raise UsageError(f"--stdin-filename {name}: not a kind of file pinlint reads")
-        source = discover.SourceFile(Path(name), name, kind, explicit=True)
-        items.append((source, functools.partial(source_text.decode, data)))
-    else:
-        if stdin_filename:
-            raise UsageError("--stdin-filename reads stdin: give '-' or no path")
-        files, errors = discover.discover(paths, config)
-        items = [(f, functools.partial(source_text.read_inside, f.path, config.roots)) for f in files]
-    digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
-    outcome = runner.check_files(items, config, selection, digests, keep_files=keep_files)
+    # the project's Compose files (runner) come from discovery's walk when it walked the project root
+    with discover.reusing_project_walk():
+        if "-" in paths:
+            if len(paths) != 1:
+                raise UsageError("'-' (stdin) cannot be combined with other paths")
+            name = stdin_filename or "Dockerfile"
+            data = sys.stdin.buffer.read() if stdin_data is None else stdin_data
+            kind = KINDS.kind_for(Path(name), explicit=True, head=lambda: data)
+            if kind is None:
+                raise UsageError(f"--stdin-filename {name}: not a kind of file pinlint reads")
+            source = discover.SourceFile(Path(name), name, kind, explicit=True)
+            items.append((source, functools.partial(source_text.decode, data)))
+        else:
+            if stdin_filename:
+                raise UsageError("--stdin-filename reads stdin: give '-' or no path")
+            files, errors = discover.discover(paths, config)
+            items = [(f, functools.partial(source_text.read_inside, f.path, config.roots)) for f in files]
+        digests = {key: entry.digest for key, entry in lock.items()} if lock is not None else None
+        outcome = runner.check_files(items, config, selection, digests, keep_files=keep_files)
     return Collected(config, outcome, errors, lock)
 
 

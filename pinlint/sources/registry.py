@@ -6,7 +6,9 @@ A kind declares, in one `SourceKind` entry of `KINDS`:
   of the path (`.github/workflows/*.yml` matches that folder at any depth), all without
   regard to case, minus `exclude`; and for content detection, the names whose first
   `HEAD_BYTES` its module's `detect(head)` looks at (a YAML file with `apiVersion` and
-  `kind`, say) when no name matched;
+  `kind`, say) when no name matched. A name that cannot end any of these globs is turned
+  away by one regex before any of them is looked at (`may_claim`: how a walk skips most files
+  of a big tree, or every file that cannot be of the one kind it looks for);
 - files that must be in the same directory for the globs to match (`beside`: a Helm values
   file is one only next to a `Chart.yaml`);
 - what a file named on the command line that nothing else claims is read as (`explicit`);
