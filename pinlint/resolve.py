@@ -3,11 +3,13 @@
 Every reference of a run goes through `resolve_digests` once: duplicates (the same canonical
 reference in many files, or spelled differently: `alpine`, `alpine:latest`,
 `docker.io/library/alpine`) are resolved once, answers younger than `cache-ttl` come from the
-on-disk cache, and the rest are fetched concurrently (bounded per registry host) by the
-registry client. Failures are collected per reference as one-line reasons, with any secret the
-client holds masked (also in log lines), and never as a traceback. The report says how many
-answers came from the cache and how old the oldest was, and which hosts did not answer (their
-other references were skipped, with one log line per host instead of one timeout each).
+on-disk cache, and the rest are fetched concurrently by the registry client, one reference per
+worker of a thread pool (bounded per registry host by the client; the answers are recorded, the
+cache written and the progress bar drawn by the calling thread only). Failures are collected per
+reference as one-line reasons, with any secret the client holds masked (also in log lines), and
+never as a traceback. The report says how many answers came from the cache and how old the
+oldest was, and which hosts did not answer (their other references were skipped, with one log
+line per host instead of one timeout each).
 """
 
 from __future__ import annotations
@@ -122,7 +124,10 @@ def _from_cache(
     return pending
 
 
-async def _fetch(
+MAX_WORKERS = 64  # threads resolving at once, whatever the hosts' concurrency adds up to
+
+
+def _fetch(
     pending: list[list[ImageRef]],
     config: Config,
     *,
@@ -134,7 +139,7 @@ async def _fetch(
     progress: _Progress,
     report: ResolveReport,
 ) -> None:
-    import asyncio
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from pinlint.registry.client import HostDown, RegistryClient  # httpx: only when something is not cached
 
@@ -146,36 +151,43 @@ async def _fetch(
     holder.append(client)
     client.plan([group[0] for group in pending])
 
-    async def one(group: list[ImageRef]) -> None:
-        ref = group[0]
+    def one(group: list[ImageRef]) -> Manifest | Exception:
         try:
-            manifest = await client.manifest(ref, want_platforms=want_platforms, own_platform=own_platform)
-        except HostDown as exc:
-            report.unanswered[exc.host] = mask(exc.reason)
-            for each in group:
-                report.errors[str(each)] = mask(str(exc))
-                report.skipped[str(each)] = exc.host
-        except ResolveError as exc:
-            for each in group:
-                report.errors[str(each)] = mask(str(exc))
-        except PinlintError:
-            raise
+            return client.manifest(group[0], want_platforms=want_platforms, own_platform=own_platform)
+        except (ResolveError, PinlintError) as exc:
+            return exc
         except Exception as exc:  # never a traceback: one line for this reference
-            reason = mask(f"internal error ({exc.__class__.__name__}: {exc})")
-            for each in group:
-                report.errors[str(each)] = reason
-        else:
-            for each in group:
-                report.manifests[str(each)] = manifest
-            if cache is not None and ref.digest is None:
-                cache.put(_cache_key(ref), manifest.digest, manifest.media_type, manifest.size)
-        finally:
-            progress.step()
+            return ResolveError(f"internal error ({exc.__class__.__name__}: {exc})")
 
+    def record(group: list[ImageRef], outcome: Manifest | Exception) -> None:
+        if isinstance(outcome, PinlintError):
+            raise outcome
+        if isinstance(outcome, HostDown):
+            report.unanswered[outcome.host] = mask(outcome.reason)
+            for each in group:
+                report.skipped[str(each)] = outcome.host
+        if isinstance(outcome, Exception):
+            for each in group:
+                report.errors[str(each)] = mask(str(outcome))
+            return
+        for each in group:
+            report.manifests[str(each)] = outcome
+        ref = group[0]
+        if cache is not None and ref.digest is None:
+            cache.put(_cache_key(ref), outcome.digest, outcome.media_type, outcome.size)
+
+    hosts = {client.api_host(group[0]) for group in pending}
+    workers = min(len(pending), MAX_WORKERS, config.registry.concurrency * len(hosts))
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pinlint-resolve")
     try:
-        await asyncio.gather(*(one(group) for group in pending))
+        futures = {pool.submit(one, group): i for i, group in enumerate(pending)}
+        for future in as_completed(futures):
+            record(pending[futures[future]], future.result())
+            progress.step()
     finally:
-        await client.close()
+        # on an error (or ^C) nothing new starts; what is in flight ends by its deadline
+        pool.shutdown(wait=True, cancel_futures=True)
+        client.close()
         report.requests = client.requests
 
 
@@ -215,21 +227,17 @@ def resolve_digests(
             report=report,
             progress=bar,
         )
-        if pending:  # asyncio and the HTTP client are imported only now
-            import asyncio
-
-            asyncio.run(
-                _fetch(
-                    pending,
-                    config,
-                    cache=cache,
-                    want_platforms=want_platforms,
-                    own_platform=own_platform,
-                    env=env,
-                    log=log or (lambda level, message: None),
-                    progress=bar,
-                    report=report,
-                )
+        if pending:  # the HTTP client is imported only now
+            _fetch(
+                pending,
+                config,
+                cache=cache,
+                want_platforms=want_platforms,
+                own_platform=own_platform,
+                env=env,
+                log=log or (lambda level, message: None),
+                progress=bar,
+                report=report,
             )
     finally:
         bar.close()

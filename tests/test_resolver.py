@@ -409,23 +409,21 @@ def test_sha384_and_sha512_digest_references(env: Env, scripted: Callable[..., S
 
 
 def test_redirects_to_plain_http_are_refused_except_where_chosen(tmp_path: Path) -> None:
-    import asyncio
-
     import httpx
 
     from pinlint.registry.client import ResolveError
 
     client = RegistryClient(config(tmp_path, hosts={"corp.example:5000": RegistryHost(insecure=True)}))
 
-    async def check(url: str) -> str | None:
+    def check(url: str) -> str | None:
         try:
-            await client.transport.check_plain_http(httpx.Request("GET", url))
+            client.transport.check_plain_http(httpx.Request("GET", url))
         except ResolveError as exc:
             return str(exc)
         return None
 
     results = {
-        url: asyncio.run(check(url))
+        url: check(url)
         for url in (
             "https://storage.example.com/blob",
             "http://127.0.0.1:5000/v2/",
@@ -500,7 +498,7 @@ def test_host_mapping_and_transport_choices(tmp_path: Path) -> None:
     }
     for text, (host, scheme, credentials) in cases.items():
         ref = parse(text)
-        state = client._state(client._api_host(ref), ref.registry_host)
+        state = client._state(client.api_host(ref), ref.registry_host)
         assert (state.host, state.scheme, state.allow_credentials) == (host, scheme, credentials), text
         assert state.credentials_host == ref.registry_host
     # https uses the system trust store (not certifi), one context shared by every public host
@@ -515,7 +513,7 @@ def test_a_mirror_gets_ns_and_never_the_registrys_credentials(
     registry.clear_requests()
     client = RegistryClient(cfg)
     ref = parse("test/app:multi-oci")
-    state = client._state(client._api_host(ref), ref.registry_host)
+    state = client._state(client.api_host(ref), ref.registry_host)
     assert state.host == registry.host and state.credentials_host == registry.host
     digest, error = one("test/app:multi-oci", cfg)
     assert error is None and digest == images["multi-oci"].digest
@@ -767,24 +765,22 @@ def test_wrong_password_at_the_token_server(
 def test_a_rejected_token_is_replaced_once(
     env: Env, token_registry: Registry, tokens: TokenServer, images: ImageSet, tmp_path: Path
 ) -> None:
-    import asyncio
-
-    async def run() -> tuple[str, str]:
+    def run() -> tuple[str, str]:
         client = RegistryClient(config(tmp_path))
         ref = parse(images.reference("multi-oci", token_registry.host))
         try:
-            first = (await client.manifest(ref)).digest
+            first = client.manifest(ref).digest
             tokens.expired_tokens = True
             expired = tokens.issue(["repository:test/app:pull"])
             tokens.expired_tokens = False
             for key in list(client.tokens._tokens):
                 client.tokens.put(key, expired, 300)  # the registry will answer 401 invalid_token
-            second = (await client.manifest(ref)).digest
+            second = client.manifest(ref).digest
         finally:
-            await client.close()
+            client.close()
         return first, second
 
-    assert asyncio.run(run()) == (images["multi-oci"].digest,) * 2
+    assert run() == (images["multi-oci"].digest,) * 2
     assert len(tokens.requests) == 2
 
 
@@ -1018,6 +1014,44 @@ def test_a_trickling_body_cannot_outlast_the_timeout(
     proxy.inject("trickle", method="GET", path=HEAD_MANIFEST, count=None, trickle_bytes=16, trickle_interval=0.05)
     started = time.monotonic()
     _, error = one(images.reference("multi-oci", proxy.host), config(tmp_path, timeout=0.5, retries=0))
+    assert error == "timed out after 1 attempt"
+    assert time.monotonic() - started < 1.5
+
+
+def test_trickling_headers_cannot_outlast_the_timeout(env: Env, tmp_path: Path) -> None:
+    """A server sending its status line and then one header byte every 50 ms never lets a read
+    wait its whole timeout: only the exchange's deadline (enforced under httpx) ends it."""
+    import socket
+    import threading
+
+    stop = threading.Event()
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        server.settimeout(5)
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.05):
+                try:
+                    conn.sendall(b"X")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        _, error = one(f"127.0.0.1:{port}/app:v1", config(tmp_path, timeout=0.5, retries=0))
+    finally:
+        stop.set()
+        server.close()
+        thread.join(5)
     assert error == "timed out after 1 attempt"
     assert time.monotonic() - started < 1.5
 

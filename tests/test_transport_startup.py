@@ -4,7 +4,6 @@ then before that request connects, so verification works as with `create_default
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -55,17 +54,17 @@ def test_the_store_is_read_once_before_the_first_https_request(
     assert isinstance(endpoint.verify, ssl.SSLContext) and endpoint.scheme == "https"
     assert loads == []
 
-    async def get(url: str) -> int:
+    def get(url: str) -> int:
         http = client.transport._client(endpoint.verify, 0)
         try:
-            return (await http.get(url)).status_code
+            return http.get(url).status_code
         finally:
-            await client.close()
+            client.close()
 
-    assert asyncio.run(get(f"https://{tls_registry.host}/v2/")) in (200, 401)
+    assert get(f"https://{tls_registry.host}/v2/") in (200, 401)
     assert loads == [endpoint.verify]
     assert endpoint.verify.verify_mode == ssl.CERT_REQUIRED and endpoint.verify.check_hostname
-    asyncio.run(client.transport.load_trust_store(httpx.Request("GET", "https://again.example/")))
+    client.transport.load_trust_store(httpx.Request("GET", "https://again.example/"))
     assert loads == [endpoint.verify]  # once per run
 
 
@@ -75,17 +74,17 @@ def test_without_the_ca_an_https_registry_still_fails_verification(
     client = RegistryClient(config(tmp_path))
     endpoint = client.transport.endpoint("registry.example", "registry.example")
 
-    async def get(url: str) -> str:
+    def get(url: str) -> str:
         http = client.transport._client(endpoint.verify, 0)
         try:
-            await http.get(url)
+            http.get(url)
         except httpx.ConnectError as exc:
             return str(exc)
         finally:
-            await client.close()
+            client.close()
         return "connected"
 
-    assert "CERTIFICATE_VERIFY_FAILED" in asyncio.run(get(f"https://{tls_registry.host}/v2/"))
+    assert "CERTIFICATE_VERIFY_FAILED" in get(f"https://{tls_registry.host}/v2/")
     assert loads == [endpoint.verify]
 
 
@@ -108,6 +107,7 @@ def test_resolve_loads_no_parser_and_no_rule(env: Env, registry: Registry, tmp_p
         "loaded = sorted(m for m in sys.modules if m.startswith(parts) and m not in helpers)\n"
         "assert not loaded, loaded\n"
         "assert 'pinlint.registry.client' in sys.modules\n"
+        "assert 'asyncio' not in sys.modules, 'an event loop imported'\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60, env=dict(os.environ)

@@ -209,4 +209,4 @@ class TokenCache:
         self._tokens.pop(key, None)
 
     def secrets(self) -> list[str]:
-        return [t.token for t in self._tokens.values()]
+        return [t.token for t in list(self._tokens.values())]  # a copy: other threads may add tokens

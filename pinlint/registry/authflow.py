@@ -6,7 +6,8 @@ and holds the host's token lock only between `Lock.HOLD` and `Lock.RELEASE` (one
 at a time per host: no stampede). Challenges are taken only from answers of the registry's own
 origin: a registry that redirects to another host never makes pinlint send its credentials to
 that host's realm. Credentials are looked up once per repository, as `docker pull` does; tokens
-are cached per (realm, service, scope, identity) in memory only.
+are cached per (realm, service, scope, identity) in memory only. Flows of one run may be driven
+from several threads at once: credential lookups are serialised (a helper runs once per host).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -81,6 +83,7 @@ class AuthFlows:
         self._allow_plain_http = allow_plain_http
         self._helper_answers: creds.HelperCache = {}
         self._said: set[str] = set()
+        self._lookup_lock = threading.Lock()
 
     def new_host(self) -> HostAuth:
         auth = HostAuth()
@@ -95,8 +98,8 @@ class AuthFlows:
     def secrets(self) -> list[str]:
         """Every secret held, for redaction and for checks in tests."""
         found = self.tokens.secrets()
-        for auth in self.hosts:
-            for lookup in auth.lookups.values():
+        for auth in list(self.hosts):
+            for lookup in list(auth.lookups.values()):
                 credential = lookup.credential
                 if credential and credential.secret:
                     found.append(credential.secret)
@@ -105,6 +108,13 @@ class AuthFlows:
 
     def lookup(self, endpoint: Endpoint, auth: HostAuth, repository: str) -> creds.Lookup:
         found = auth.lookups.get(repository)
+        if found is not None:
+            return found
+        with self._lookup_lock:
+            return self._lookup(endpoint, auth, repository)
+
+    def _lookup(self, endpoint: Endpoint, auth: HostAuth, repository: str) -> creds.Lookup:
+        found = auth.lookups.get(repository)  # again: another thread may have looked it up meanwhile
         if found is None:
             host = endpoint.credentials_host
             found = creds.lookup(host, repository, self.env, helper_cache=self._helper_answers)

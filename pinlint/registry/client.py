@@ -10,11 +10,15 @@ request first (alone, until the host has answered) to learn the auth scheme, the
 concurrency over keep-alive connections; at most `MAX_ACTIVE_HOSTS` hosts at once. A host that
 does not answer at all costs one reference's attempts: its other references then fail at once
 (`HostDown`). Nothing secret is logged or put in an error.
+
+`manifest` may be called from many threads at once (`pinlint.resolve` runs one reference per
+worker of a thread pool): per-host semaphores bound the requests in flight, the host gate the
+hosts worked on, and one lock guards the bookkeeping of both.
 """
 
 from __future__ import annotations
 
-import asyncio
+import threading
 import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
@@ -70,11 +74,11 @@ class _HostState:
 
     endpoint: Endpoint
     auth: HostAuth
-    semaphore: asyncio.Semaphore
-    token_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    learned: asyncio.Event = field(default_factory=asyncio.Event)  # the host answered (or is down)
+    semaphore: threading.Semaphore
+    token_lock: threading.Lock = field(default_factory=threading.Lock)
+    learned: threading.Event = field(default_factory=threading.Event)  # the host answered (or is down)
     probing: bool = False
-    admitted: asyncio.Event = field(default_factory=asyncio.Event)  # holds a slot of the host gate
+    admitted: threading.Event = field(default_factory=threading.Event)  # holds a slot of the host gate
     admitting: bool = False
     outstanding: int = 0  # references of this host being resolved
     down: str | None = None  # why the host is considered down for the rest of the run
@@ -117,7 +121,8 @@ class RegistryClient:
         self.auth = AuthFlows(env, self.log, self.transport.allow_plain_http)
         self.tokens = self.auth.tokens
         self.hosts: dict[str, _HostState] = {}
-        self._host_gate: asyncio.Semaphore | None = None  # created inside the running loop
+        self._host_gate = threading.Semaphore(MAX_ACTIVE_HOSTS)
+        self._lock = threading.Lock()  # the hosts table and every _HostState's flags and counters
         settings = config.registry
         self._deadline = time.monotonic() + run_deadline(settings.timeout, settings.retries)
 
@@ -125,7 +130,8 @@ class RegistryClient:
     def requests(self) -> int:
         return self.transport.requests
 
-    def _api_host(self, ref: ImageRef) -> str:
+    def api_host(self, ref: ImageRef) -> str:
+        """The host answering for `ref`'s registry: its mirror, Docker Hub's API host, or itself."""
         host = ref.registry_host
         mirror = self.transport.host_config(host).mirror
         if mirror:
@@ -133,26 +139,27 @@ class RegistryClient:
         return DOCKER_HUB_API if host == "docker.io" else host
 
     def _state(self, api_host: str, registry: str) -> _HostState:
-        state = self.hosts.get(api_host)
-        if state is None:
-            state = _HostState(
-                endpoint=self.transport.endpoint(api_host, registry),
-                auth=self.auth.new_host(),
-                semaphore=asyncio.Semaphore(self.config.registry.concurrency),
-            )
-            self.hosts[api_host] = state
-        return state
+        with self._lock:
+            state = self.hosts.get(api_host)
+            if state is None:
+                state = _HostState(
+                    endpoint=self.transport.endpoint(api_host, registry),
+                    auth=self.auth.new_host(),
+                    semaphore=threading.Semaphore(self.config.registry.concurrency),
+                )
+                self.hosts[api_host] = state
+            return state
 
     def plan(self, refs: list[ImageRef]) -> None:
         """Note every repository of the run, so one token request can cover several scopes."""
         for ref in refs:
-            planned = self._state(self._api_host(ref), ref.registry_host).auth.planned_scopes
+            planned = self._state(self.api_host(ref), ref.registry_host).auth.planned_scopes
             scope = f"repository:{ref.path}:pull"
             if scope not in planned:
                 planned.append(scope)
 
-    async def close(self) -> None:
-        await self.transport.close()
+    def close(self) -> None:
+        self.transport.close()
 
     def secrets(self) -> list[str]:
         """Every secret this client holds, for redaction and for checks in tests."""
@@ -160,13 +167,13 @@ class RegistryClient:
 
     # -- driving the auth flow ------------------------------------------------------------
 
-    async def _drive(self, state: _HostState, flow: Generator[Step, Answer | None, Answer]) -> Answer:
+    def _drive(self, state: _HostState, flow: Generator[Step, Answer | None, Answer]) -> Answer:
         held = False
         try:
             step = next(flow)
             while True:
                 if step is Lock.HOLD:
-                    await state.token_lock.acquire()
+                    state.token_lock.acquire()
                     held = True
                     step = flow.send(None)
                 elif step is Lock.RELEASE:
@@ -175,7 +182,7 @@ class RegistryClient:
                     step = flow.send(None)
                 else:
                     assert not isinstance(step, Lock)
-                    step = flow.send(await self.transport.send(state.endpoint, step))
+                    step = flow.send(self.transport.send(state.endpoint, step))
         except StopIteration as stop:
             answer: Answer = stop.value
             return answer
@@ -184,16 +191,16 @@ class RegistryClient:
                 state.token_lock.release()
             flow.close()
 
-    async def _request(self, state: _HostState, ref: ImageRef, method: str, target: str) -> Answer:
+    def _request(self, state: _HostState, ref: ImageRef, method: str, target: str) -> Answer:
         endpoint = state.endpoint
         url = f"{endpoint.scheme}://{endpoint.host}/v2/{ref.path}/manifests/{target}"
         if self.transport.host_config(ref.registry_host).mirror:
             url += f"?ns={ref.registry_host}"
         headers = {"Accept": ACCEPT, "Accept-Encoding": "identity", "User-Agent": f"pinlint/{__version__}"}
-        return await self._drive(state, self.auth.flow(endpoint, state.auth, ref.path, method, url, headers))
+        return self._drive(state, self.auth.flow(endpoint, state.auth, ref.path, method, url, headers))
 
-    async def _attempt(self, state: _HostState, ref: ImageRef, target: str, want_platforms: bool) -> Manifest:
-        answer = await self._request(state, ref, "HEAD", target)
+    def _attempt(self, state: _HostState, ref: ImageRef, target: str, want_platforms: bool) -> Manifest:
+        answer = self._request(state, ref, "HEAD", target)
         status = answer.status
         if is_retryable_status(status):
             raise status_failure(status, answer.headers)
@@ -203,55 +210,58 @@ class RegistryClient:
                 return manifest
         elif status not in (400, 403, 404, 405):
             raise ResolveError(f"registry answered {status}")
-        answer = await self._request(state, ref, "GET", target)
+        answer = self._request(state, ref, "GET", target)
         if is_retryable_status(answer.status):
             raise status_failure(answer.status, answer.headers)
         return from_body(answer.status, answer.headers, answer.body, ref, want_platforms, self.log)
 
     # -- one reference ----------------------------------------------------------------------
 
-    async def _admit(self, state: _HostState) -> None:
-        """Take a slot of the host gate for this host (kept while it has references in flight)."""
-        if state.admitted.is_set():
-            return
-        if state.admitting:
-            await state.admitted.wait()
-            return
-        state.admitting = True
-        if self._host_gate is None:
-            self._host_gate = asyncio.Semaphore(MAX_ACTIVE_HOSTS)
-        await self._host_gate.acquire()
-        state.admitted.set()
+    def _admit(self, state: _HostState) -> None:
+        """Take a slot of the host gate for this host (kept while it has references in flight).
+        The caller has counted itself in `outstanding`, so the slot cannot be given back meanwhile."""
+        with self._lock:
+            if state.admitted.is_set():
+                return
+            first = not state.admitting
+            state.admitting = True
+        if first:
+            self._host_gate.acquire()
+            state.admitted.set()
+        else:
+            state.admitted.wait()
 
     def _leave(self, state: _HostState) -> None:
-        state.outstanding -= 1
-        if state.outstanding == 0 and state.admitted.is_set() and self._host_gate is not None:
-            state.admitted.clear()
-            state.admitting = False
-            self._host_gate.release()
+        with self._lock:
+            state.outstanding -= 1
+            if state.outstanding == 0 and state.admitted.is_set():
+                state.admitted.clear()
+                state.admitting = False
+                self._host_gate.release()
 
-    async def manifest(self, ref: ImageRef, *, want_platforms: bool = False, own_platform: bool = False) -> Manifest:
+    def manifest(self, ref: ImageRef, *, want_platforms: bool = False, own_platform: bool = False) -> Manifest:
         """Resolve `ref` (its digest when it has one, else its tag, else `latest`); `want_platforms`:
         an index's children; `own_platform`: a single-platform image's platform (its config blob)."""
-        state = self._state(self._api_host(ref), ref.registry_host)
-        state.outstanding += 1
+        state = self._state(self.api_host(ref), ref.registry_host)
+        with self._lock:
+            state.outstanding += 1
         try:
-            await self._admit(state)
-            manifest = await self._resolve(state, ref, want_platforms)
+            self._admit(state)
+            manifest = self._resolve(state, ref, want_platforms)
             if own_platform and not manifest.is_index:
-                manifest = manifest._replace(platform=await self.own_platform(state, ref, manifest.digest))
+                manifest = manifest._replace(platform=self.own_platform(state, ref, manifest.digest))
             return manifest
         finally:
             self._leave(state)
 
-    async def own_platform(self, state: _HostState, ref: ImageRef, digest: str) -> str | None:
+    def own_platform(self, state: _HostState, ref: ImageRef, digest: str) -> str | None:
         """The platform of the single-platform image `digest`, read from its config blob (two GETs,
         each within the transport's size cap; the blob's bytes must hash to its digest). None,
         with a log line, when it cannot be read: the caller says so, it does not fail."""
         pinned = ImageRef(ref.domain, ref.path, None, digest)
         try:
-            async with state.semaphore:
-                answer = await self._request(state, pinned, "GET", digest)
+            with state.semaphore:
+                answer = self._request(state, pinned, "GET", digest)
                 config = config_descriptor(answer.body) if answer.status == 200 else None
                 if config is None:
                     self.log(1, f"{pinned}: no config blob in the manifest (status {answer.status})")
@@ -261,7 +271,7 @@ class RegistryClient:
                 if self.transport.host_config(ref.registry_host).mirror:
                     url += f"?ns={ref.registry_host}"
                 headers = {"Accept-Encoding": "identity", "User-Agent": f"pinlint/{__version__}"}
-                blob = await self._drive(state, self.auth.flow(endpoint, state.auth, ref.path, "GET", url, headers))
+                blob = self._drive(state, self.auth.flow(endpoint, state.auth, ref.path, "GET", url, headers))
         except (ResolveError, Retryable) as exc:
             self.log(1, f"{pinned}: cannot read its config blob: {exc}")
             return None
@@ -270,7 +280,7 @@ class RegistryClient:
             self.log(1, f"{pinned}: unusable config blob {config} (status {blob.status})")
         return platform
 
-    async def _resolve(self, state: _HostState, ref: ImageRef, want_platforms: bool) -> Manifest:
+    def _resolve(self, state: _HostState, ref: ImageRef, want_platforms: bool) -> Manifest:
         target = ref.digest or ref.tag or "latest"
         attempts = self.config.registry.retries + 1
         last = "failed"
@@ -281,15 +291,18 @@ class RegistryClient:
                 # auth scheme (and fetches one token for the planned scopes) that every other
                 # request then uses up front, and a host that never answers costs one reference
                 if not state.learned.is_set() and not probe:
-                    if state.probing:
-                        await state.learned.wait()
+                    with self._lock:
+                        wait = state.probing
+                        state.probing = True
+                    if wait:
+                        state.learned.wait()
                     else:
-                        state.probing = probe = True
+                        probe = True
                 if state.down is not None:
                     raise HostDown(state.host, state.down)
                 try:
-                    async with state.semaphore:
-                        return await self._attempt(state, ref, target, want_platforms)
+                    with state.semaphore:
+                        return self._attempt(state, ref, target, want_platforms)
                 except Retryable as exc:
                     if probe and not exc.transport:
                         state.learned.set()
@@ -304,7 +317,7 @@ class RegistryClient:
                             f"{last}; gave up: a wait of {delay:.1f} s would end past the run's retry deadline"
                         ) from None
                     self.log(1, f"{ref}: {last}; retrying in {delay:.2f} s")
-                    await asyncio.sleep(delay)
+                    time.sleep(delay)
             raise ResolveError(gave_up(last, attempts))
         finally:
             if probe:

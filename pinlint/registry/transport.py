@@ -5,7 +5,11 @@ https with the system trust store (plus a configured `ca-file`), plain http only
 registries and those configured `insecure` — and never by following a redirect elsewhere. The
 system trust store is read when the first https request is about to be sent, not before: a run
 that only talks plain http to a loopback registry never pays for parsing it.
-Every exchange has one deadline (a trickling body cannot outlast it) and a size cap; a
+Requests are sent with httpx's synchronous client from the caller's thread (the registry client
+runs references on a thread pool: no event loop to import or start). Every exchange has one
+deadline, enforced below httpx by the network backend (`_DeadlineBackend`: each connect, TLS
+handshake, read and write may wait only until the exchange's deadline, so a trickling body or
+trickling headers cannot outlast it), and a size cap; a
 `Content-Encoding` other than one layer of gzip or deflate is refused, and that one layer is
 decoded with the same output cap (pinlint asks for identity; a compression bomb cannot grow).
 Failures come back as `Retryable` (no answer: refused, reset, timed out) or `ResolveError`
@@ -14,16 +18,17 @@ Failures come back as `Retryable` (no answer: refused, reset, timed out) or `Res
 
 from __future__ import annotations
 
-import asyncio
 import os
 import ssl
 import sys
+import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import httpcore
 import httpx
 
 from pinlint.config import Config, RegistryHost
@@ -142,15 +147,93 @@ def _decoder(header: str | None) -> _Decoder | None:
     raise ResolveError("refusing a response with several or unknown content encodings (pinlint asks for identity)")
 
 
+_current = threading.local()  # `deadline`: when the current thread's exchange must be over
+
+
+def _remaining(timeout: float | None, expired: type[Exception]) -> float:
+    """The wait allowed for one socket operation: its own timeout, cut to what is left of the
+    current exchange's deadline (`expired` is raised once nothing is left)."""
+    deadline: float | None = getattr(_current, "deadline", None)
+    if deadline is None:
+        return timeout if timeout is not None else 60.0
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the exchange's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every wait ends by the current exchange's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        wait = _remaining(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, wait))
+
+    def get_extra_info(self, info: str) -> object:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend, its connections wrapped in `_DeadlineStream`."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        wait = _remaining(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_tcp(host, port, wait, local_address, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _HTTPTransport(httpx.HTTPTransport):
+    """httpx's transport over a connection pool that uses `_DeadlineBackend` (the pool is built
+    here rather than by `HTTPTransport.__init__`, which has no parameter for a network backend)."""
+
+    def __init__(self, context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        # not calling super().__init__: it would build a pool without the backend (and import certifi)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_DeadlineBackend(),
+        )
+
+
 class Transport:
-    """Keep-alive clients per trust store, the scheme of every host, and `send`."""
+    """Keep-alive clients per trust store, the scheme of every host, and `send` (safe to call
+    from several threads at once)."""
 
     def __init__(self, config: Config, log: Log, log_level: int = 2) -> None:
         self.config = config
         self.log = log
         self.log_level = log_level  # the most detailed level `log` shows: the per-request lines need 2
         self.requests = 0
-        self._clients: dict[tuple[int, int], httpx.AsyncClient] = {}
+        self._lock = threading.Lock()  # guards the counter, the clients and the trust store loading
+        self._clients: dict[tuple[int, int], httpx.Client] = {}
         self._shards = max(1, -(-config.registry.concurrency // 8))
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._unloaded: list[ssl.SSLContext] = []  # system trust store not read yet (see _system_context)
@@ -188,13 +271,14 @@ class Transport:
         self._unloaded.append(context)
         return context
 
-    async def load_trust_store(self, request: httpx.Request) -> None:
+    def load_trust_store(self, request: httpx.Request) -> None:
         """Every request, redirects included: before the first https one, read the system trust
         store into the context made for it (what `create_default_context` does at once)."""
         if request.url.scheme == "https" and self._unloaded:
-            for context in self._unloaded:
-                context.load_default_certs(ssl.Purpose.SERVER_AUTH)
-            self._unloaded.clear()
+            with self._lock:
+                for context in self._unloaded:
+                    context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+                self._unloaded.clear()
 
     def endpoint(self, api_host: str, registry: str) -> Endpoint:
         """How to reach `api_host`, which answers for `registry` (itself, or its mirror)."""
@@ -223,26 +307,30 @@ class Transport:
         """A validated plain-http token realm (loopback, or its registry is `insecure`)."""
         self._plain_http.add(host.lower())
 
-    def _client(self, verify: ssl.SSLContext | bool, shard: int) -> httpx.AsyncClient:
+    def _client(self, verify: ssl.SSLContext | bool, shard: int) -> httpx.Client:
         """A keep-alive client per TLS setting and shard. Requests are spread over shards of about
         eight connections each: httpcore's pool does work proportional to its connections on every
         request, so one big pool costs more CPU than the network saves."""
         key = (id(verify) if not isinstance(verify, bool) else int(verify), shard)
-        client = self._clients.get(key)
-        if client is None:
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
-            client = httpx.AsyncClient(
-                verify=verify,
-                timeout=self._timeout,
-                limits=limits,
-                follow_redirects=True,
-                max_redirects=5,
-                event_hooks={"request": [self.check_plain_http, self.load_trust_store]},
-            )
-            self._clients[key] = client
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self._new_client(verify)
         return client
 
-    async def check_plain_http(self, request: httpx.Request) -> None:
+    def _new_client(self, verify: ssl.SSLContext | bool) -> httpx.Client:
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
+        context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
+        return httpx.Client(
+            transport=_HTTPTransport(context, limits),
+            timeout=self._timeout,
+            limits=limits,
+            follow_redirects=True,
+            max_redirects=5,
+            event_hooks={"request": [self.check_plain_http, self.load_trust_store]},
+        )
+
+    def check_plain_http(self, request: httpx.Request) -> None:
         """Every request, redirects included: plain http only where pinlint chose it (loopback,
         `insecure` registries, their validated realms), never by following a redirect."""
         if request.url.scheme != "http":
@@ -252,13 +340,15 @@ class Transport:
             return
         raise ResolveError(f"refusing to follow a redirect to plain http at {host}")
 
-    async def close(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
+    def close(self) -> None:
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
+            client.close()
 
-    async def _exchange(self, client: httpx.AsyncClient, request: httpx.Request, follow: bool) -> tuple[Answer, str]:
-        response = await client.send(request, stream=True, follow_redirects=follow)
+    def _exchange(self, client: httpx.Client, request: httpx.Request, follow: bool) -> tuple[Answer, str]:
+        response = client.send(request, stream=True, follow_redirects=follow)
         try:
             declared = response.headers.get("content-length", "")
             if request.method != "HEAD" and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
@@ -267,22 +357,25 @@ class Transport:
             # read to the end even for HEAD (an empty body): a stream closed unread also closes
             # its connection, and every request would then pay for a new one
             body = bytearray()
-            async for chunk in response.aiter_raw():
+            for chunk in response.iter_raw():
                 body += chunk if decoder is None else decoder.feed(chunk, MAX_RESPONSE_BYTES - len(body))
                 if len(body) > MAX_RESPONSE_BYTES:
                     raise ResolveError(_TOO_BIG)
+                _remaining(None, httpx.ReadTimeout)  # also through a proxy from the environment
         finally:
-            await response.aclose()
+            response.close()
         via = f" (redirected to {shown_url(response.url)})" if response.history else ""
         headers = response.headers
         if response.status_code == 401:  # only a challenge needs its origin and its header list
             return Answer(401, headers, bytes(body), origin_of(response.url), headers.get_list("www-authenticate")), via
         return Answer(response.status_code, headers, bytes(body), ("", ""), []), via
 
-    async def send(self, endpoint: Endpoint, outgoing: Outgoing) -> Answer:
-        """One request with a deadline for the whole exchange."""
-        self.requests += 1
-        client = self._client(endpoint.verify, self.requests % self._shards)
+    def send(self, endpoint: Endpoint, outgoing: Outgoing) -> Answer:
+        """One request with a deadline for the whole exchange (redirects included)."""
+        with self._lock:
+            self.requests += 1
+            shard = self.requests % self._shards
+        client = self._client(endpoint.verify, shard)
         try:
             request = httpx.Request(
                 outgoing.method,
@@ -295,11 +388,10 @@ class Transport:
             what = "the token realm the registry named" if outgoing.token else "the request URL"
             raise ResolveError(f"{what} is not a valid URL") from None
         started = time.monotonic()
+        _current.deadline = started + self.config.registry.timeout
         try:
-            answer, via = await asyncio.wait_for(
-                self._exchange(client, request, not outgoing.token), self.config.registry.timeout
-            )
-        except (asyncio.TimeoutError, httpx.TimeoutException):
+            answer, via = self._exchange(client, request, not outgoing.token)
+        except httpx.TimeoutException:
             if self.log_level >= 2:
                 self.log(2, f"{request.method} {shown_url(request.url)} -> timed out")
             raise Retryable("timed out", transport=True) from None
@@ -314,6 +406,8 @@ class Transport:
             raise ResolveError("too many redirects") from None
         except httpx.HTTPError as exc:
             raise ResolveError(f"the registry's answer could not be read ({exc.__class__.__name__})") from None
+        finally:
+            _current.deadline = None
         if self.log_level >= 2:  # the line costs a URL copy per request: only when it is shown
             elapsed = (time.monotonic() - started) * 1000
             self.log(2, f"{request.method} {shown_url(request.url)}{via} -> {answer.status} ({elapsed:.0f} ms)")
