@@ -365,6 +365,21 @@ def test_fix_walks_the_project_for_compose_files_once(
     assert walks == [COMPOSE]
 
 
+def test_update_walks_the_project_for_compose_files_once(
+    cli: Cli, write: Write, registry: Any, images: Any, walks: list[str | None]
+) -> None:
+    write("compose.yaml", "services:\n  base:\n    build: ./base\n    image: local/base:1\n")
+    write("base/Dockerfile", "FROM scratch\n")
+    stale = "sha256:" + "0" * 64
+    dockerfile = write("app/Dockerfile", f"FROM {registry.host}/test/app:single-oci@{stale} AS a\nFROM local/base:1\n")
+    run = cli("update", "--no-config", "app/Dockerfile")
+    assert run.code == 0, run.out + run.err
+    assert dockerfile.read_text() == (
+        f"FROM {registry.host}/test/app:single-oci@{images['single-oci'].digest} AS a\nFROM local/base:1\n"
+    )
+    assert walks == [COMPOSE]  # the update pass and the report after it share one walk
+
+
 @pytest.mark.parametrize(
     ("paths", "expected"),
     [

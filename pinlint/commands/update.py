@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from pinlint import runner, trust
+from pinlint import discover, runner, trust
 from pinlint.commands import Outcome, common
 from pinlint.commands.lock import lock_change
 from pinlint.engine import Selection
@@ -70,6 +70,13 @@ def refresh_lock(
 
 
 def run(options: UpdateOptions) -> Outcome:
+    """Move every pinned digest (and the lock's) to what its tag names now, then lint again what
+    was written. The project is walked for its Compose files once: updating adds no file."""
+    with discover.reusing_project_walk():
+        return _update(options)
+
+
+def _update(options: UpdateOptions) -> Outcome:
     from pinlint.fix import plan_updates, write_changes
 
     common.refuse_stdin(options.paths, "update")
