@@ -272,6 +272,11 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int
     return [line(header), line(["-" * w for w in widths]), *map(line, rows)]
 
 
+def _compared(tool: str) -> bool:
+    """Rows given a ratio to the case's peer: pinlint's, and a floor measured beside it."""
+    return tool.startswith("pinlint") or tool.endswith("(floor)")
+
+
 def report(
     title: str, measures: Sequence[Measure], facts: dict[str, Any], extra: dict[str, Any], json_out: Path | None
 ) -> int:
@@ -284,8 +289,9 @@ def report(
         if m.error is not None or not m.runs:
             rows.append((m.case, m.tool, "FAILED" if m.error else "-", "", "", "", ""))
             continue
-        peers = [p for p in measures if p.case == m.case and p.runs and not p.tool.startswith("pinlint")]
-        if m.tool.startswith("pinlint") and peers:
+        # the peer: the first tool of the case that is neither pinlint nor a floor under it
+        peers = [p for p in measures if p.case == m.case and p.runs and not _compared(p.tool)]
+        if _compared(m.tool) and peers:
             ratios[i] = m.median / peers[0].median
         ratio = f"{ratios[i]:.2f}" if i in ratios else ""
         rows.append(

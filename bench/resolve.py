@@ -9,7 +9,10 @@ N in `--tags` times, alternating the tools every round:
 * `pinlint resolve -v IMAGE...` with an empty digest cache (cold) and with the cache a
   previous run filled (warm);
 * `pinlint fix` and `pindock run` on a fresh copy of one Dockerfile with N `FROM` lines;
-* `skopeo inspect` once per reference, one after the other (only with `--skopeo`).
+* `skopeo inspect` once per reference, one after the other (only with `--skopeo`);
+* "httpx alone" (`httpx_floor.py`): the same HEAD requests with httpx's synchronous client on
+  a thread pool and nothing else, the floor under pinlint on this machine (a ratio to pindock
+  below this row's cannot be reached while pinlint keeps httpx).
 
 Every answer is checked against the pushed digests, and the requests each run sent are counted
 by the proxy and from the registry's access log (unique references + token requests is the
@@ -182,6 +185,15 @@ def cases_for(
         done = run_measured(tool, [*argv, "Dockerfile"], cwd=directory, env=run_env, timeout=args.timeout, ok=(0, 1))
         return done, digests_from_dockerfile(directory / "Dockerfile"), []
 
+    def httpx_alone() -> tuple[Run, dict[str, str], list[str]]:
+        argv = [sys.executable, str(Path(__file__).with_name("httpx_floor.py")), *refs]
+        done = run_measured("httpx alone", argv, cwd=scratch, env=env, timeout=args.timeout)
+        digests = {}
+        for line in done.stdout.decode(errors="replace").split():
+            ref, _, digest = line.rpartition("@")
+            digests[ref] = digest
+        return done, digests, []
+
     def skopeo_each() -> tuple[Run, dict[str, str], list[str]]:
         assert skopeo is not None
         total, digests, peak = 0.0, dict[str, str](), 0
@@ -206,6 +218,8 @@ def cases_for(
     if pindock:
         measures.append(Measure(case, "pindock run", n))
         actions.append(lambda: on_dockerfile("pindock run", [pindock, "run"]))
+    measures.append(Measure(case, "httpx alone (floor)", n))
+    actions.append(httpx_alone)
     if skopeo:
         measures.append(Measure(case, "skopeo inspect xN", n))
         actions.append(skopeo_each)

@@ -56,12 +56,12 @@ def test_lint_and_resolve_benchmarks_run_in_tiny_mode(tmp_path: Path, registry: 
 
     document = json.loads((tmp_path / "resolve.json").read_text())
     tools = {r["tool"] for r in document["rows"]}
-    assert tools >= {"pinlint resolve (cold)", "pinlint resolve (warm)", "pinlint fix"}
+    assert tools >= {"pinlint resolve (cold)", "pinlint resolve (warm)", "pinlint fix", "httpx alone (floor)"}
     assert ("pindock run" in tools) == peers["pindock"]
     if peers["pindock"]:  # every pinlint row is compared with pindock, never with another pinlint row
         rows = {r["tool"]: r for r in document["rows"]}
         pindock = rows["pindock run"]["seconds"][0]
-        for tool in ("pinlint resolve (cold)", "pinlint resolve (warm)", "pinlint fix"):
+        for tool in ("pinlint resolve (cold)", "pinlint resolve (warm)", "pinlint fix", "httpx alone (floor)"):
             assert rows[tool]["ratio_to_peer"] == pytest.approx(rows[tool]["seconds"][0] / pindock)
     assert all(len(r["seconds"]) == 1 and r["error"] is None for r in document["rows"])
     assert "2 tags  pinlint resolve (cold)" in resolve_out and "2 requests (HEAD manifests 2)" in resolve_out
@@ -93,8 +93,10 @@ def test_the_ratio_is_to_the_peer_not_to_another_pinlint_row(capsys: pytest.Capt
         return Measure("10 tags", tool, 10, runs=[Run(seconds, 0, b"", b"", 1024)])
 
     rows = [measured("pinlint resolve (cold)", 0.3), measured("pinlint resolve (warm)", 0.1)]
+    rows.append(measured("httpx alone (floor)", 0.16))  # a floor is compared too, and is no peer
     rows.append(measured("pindock run", 0.2))
     assert report("t", rows, {}, {}, None) == 0
     out = capsys.readouterr().out
     ratios = {line.split("  ")[1].strip(): line.split()[-1] for line in out.splitlines() if line.startswith("10 tags")}
     assert ratios["pinlint resolve (cold)"] == "1.50" and ratios["pinlint resolve (warm)"] == "0.50"
+    assert ratios["httpx alone (floor)"] == "0.80"
