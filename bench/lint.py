@@ -167,8 +167,9 @@ def run(args: argparse.Namespace, cases: list[str], workdir: Path) -> int:
     corpus = generate(workdir / "dockerfiles", args.files if "many" in cases else 50, args.seed)
     extra["corpus"] = "; ".join(describe(corpus))
     single = corpus.typical_file()
-    if "one" in cases:
-        measures.append(measure("one file", "pinlint", [*check, str(single)], workdir, env, args, 1, pinlint_json(1)))
+    if "one" in cases:  # run where hadolint runs: a project of Dockerfiles only
+        one = measure("one file", "pinlint", [*check, str(single)], corpus.root, env, args, 1, pinlint_json(1))
+        measures.append(one)
         if hadolint:
             hadolint_argv = [hadolint, "--no-fail", "-f", "json", str(single)]
             measures.append(measure("one file", "hadolint", hadolint_argv, corpus.root, env, args, 1, hadolint_json))
@@ -185,6 +186,11 @@ def run(args: argparse.Namespace, cases: list[str], workdir: Path) -> int:
         argv = [*check, *map(str, compose.files)]
         name = f"{len(compose.files)} compose"
         measures.append(measure(name, "pinlint", argv, workdir, env, args, len(compose.files), pinlint_json(expected)))
+        if "one" in cases:  # the same file in a project that also holds the Compose corpus: checking
+            # it reads what every Compose file builds (one file, same verdict as the whole project)
+            name = f"one file + {len(compose.files)} compose in project"
+            argv = [*check, str(single)]
+            measures.append(measure(name, "pinlint", argv, workdir, env, args, 1, pinlint_json(1)))
     if "importtime" in cases:
         start = measure("start", "python -c pass", [sys.executable, "-c", "pass"], workdir, env, args, 1, lambda r: [])
         measures.append(start)

@@ -49,6 +49,7 @@ def test_lint_and_resolve_benchmarks_run_in_tiny_mode(tmp_path: Path, registry: 
     peers["pindock"] = bool(shutil.which("pindock") or (Path(sys.executable).parent / "pindock").exists())
     lint_rows = {(r["case"], r["tool"]) for r in json.loads((tmp_path / "lint.json").read_text())["rows"]}
     expected = {("one file", "pinlint"), ("3 files", "pinlint"), ("2 compose", "pinlint"), ("start", "python -c pass")}
+    expected.add(("one file + 2 compose in project", "pinlint"))
     if peers["hadolint"]:
         expected |= {("one file", "hadolint"), ("3 files", "hadolint")}
     assert lint_rows == expected
