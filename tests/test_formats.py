@@ -437,3 +437,26 @@ def test_report_write_directly() -> None:
     out = io.StringIO()
     sarif_report.write(RunResult([], 0), out)
     assert json.loads(out.getvalue())["runs"][0]["results"] == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+@pytest.mark.parametrize("errors", [[], ["missing.yaml: No such file", "tab\there\n\u2028 \x1b[31m\u00e9"]])
+def test_json_is_streamed_as_json_dumps_would_write_the_document(count: int, errors: list[str]) -> None:
+    """`--format json` writes a diagnostic at a time; the text is byte for byte what one
+    `json.dumps(document, indent=2)` (with control characters escaped) gives."""
+    import io
+
+    from pinlint.report import json as json_report
+    from pinlint.report.escape import json_safe
+
+    messages = ["plain", 'quote " backslash \\ newline \n tab \t', "\u2028 sep \x1b[2J \u202e bidi \u00e9 \U0001f600"]
+    diagnostics = [
+        Diagnostic(f"dir/{i}\n.yaml", Span(i + 1, 2, i + 1, 9, 0, 7), "PIN003", "unpinned", Severity.ERROR, messages[i])
+        for i in range(count)
+    ]
+    result = RunResult(diagnostics, files_checked=count + 1, errors=errors)
+    out = io.StringIO()
+    json_report.write(result, out)
+    expected = json_safe(json.dumps(json_report.document(result), indent=2, ensure_ascii=False)) + "\n"
+    assert out.getvalue() == expected
+    assert [d["message"] for d in json.loads(out.getvalue())["diagnostics"]] == messages[:count]
