@@ -198,7 +198,7 @@ def run(args: argparse.Namespace, cases: list[str], workdir: Path) -> int:
     if "importtime" in cases:
         argv = [sys.executable, "-X", "importtime", "-m", "pinlint", "check", "--no-config", str(single)]
         try:
-            extra["importtime"] = importtime_summary(argv, workdir, env, args)
+            extra["importtime"] = importtime_summary(argv, corpus.root, env, args)  # as the one-file row
         except ToolFailure as exc:
             extra["importtime"] = f"FAILED: {exc}"
             return 1
