@@ -398,3 +398,30 @@ def test_check_walks_the_project_once(
     run = cli("check", "--no-config", *paths)
     assert run.code == 0, run.out + run.err  # local/base:1 is known to be built here in every case
     assert walks == expected
+
+
+def test_a_dockerfile_checked_alone_parses_each_project_compose_file_once_unless_included(
+    cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's Compose files are read for what they build; a file nothing includes is read
+    in its own context both times the project is gathered, so its first reading is reused. A file
+    another one includes is read again, in its includer's context."""
+    from pinlint.sources import compose
+
+    parsed: list[str] = []
+    original = compose.parse_compose
+
+    def counted(text: str, display: str, *args: Any, **kwargs: Any) -> compose.ComposeResult:
+        parsed.append(display)
+        return original(text, display, *args, **kwargs)
+
+    monkeypatch.setattr(compose, "parse_compose", counted)
+    services = "services:\n  app:\n    build: ./app\n    image: local/app:1\n"
+    write("compose.yaml", "include:\n  - db/compose.yaml\n" + services)
+    write("db/compose.yaml", "services:\n  db:\n    build:\n      context: .\n      args:\n        BASE: scratch\n")
+    write("db/Dockerfile", "ARG BASE=alpine:3.20\nFROM ${BASE}\n")
+    write("app/Dockerfile", "FROM scratch\n")
+    write("other/Dockerfile", "FROM local/app:1\n")
+    run = cli("check", "--no-config", "other/Dockerfile")
+    assert run.code == 0, run.out + run.err  # local/app:1 is built by the project
+    assert sorted(parsed) == ["compose.yaml", "db/compose.yaml", "db/compose.yaml"]

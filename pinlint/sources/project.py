@@ -25,6 +25,7 @@ from pinlint.sources.registry import COMPOSE, DOCKERFILE
 
 if TYPE_CHECKING:
     from pinlint.config import Config
+    from pinlint.sources.compose import ComposeResult
 
 
 class Includer(NamedTuple):
@@ -64,9 +65,11 @@ def read_project(config: Config | None, shell: Mapping[str, Value], cwd: Path) -
         except (OSError, source_text.DecodeError):
             continue
     # first what includes and extends give the files they name, then each file in that context
+    # (a file nothing includes keeps its own context: its first reading is its reading)
+    first: dict[Path, ComposeResult] = {}
     for path, text in texts:
         env = project_environment(path.absolute().parent, shell, roots)
-        result = parse_compose(text, display_path(path, cwd), path, env, None, roots)
+        result = first[path] = parse_compose(text, display_path(path, cwd), path, env, None, roots)
         for other, variables in result.related:
             related.setdefault(other.resolve(), Includer(variables, result.working_dirs.get(other.resolve())))
     walked = {path.resolve() for path, _ in texts}
@@ -79,10 +82,12 @@ def read_project(config: Config | None, shell: Mapping[str, Value], cwd: Path) -
     for path, text in texts:
         includer = related.get(path.resolve())
         if includer is not None:
-            env, working_dir = dict(includer.env), includer.working_dir
+            result = parse_compose(text, display_path(path, cwd), path, dict(includer.env), includer.working_dir, roots)
+        elif path in first:
+            result = first[path]
         else:
-            env, working_dir = project_environment(path.absolute().parent, shell, roots), None
-        result = parse_compose(text, display_path(path, cwd), path, env, working_dir, roots)
+            env = project_environment(path.absolute().parent, shell, roots)
+            result = parse_compose(text, display_path(path, cwd), path, env, None, roots)
         for name, service in result.local_images.items():
             local.setdefault(name, f"{service} ({display_path(path, cwd)})")
         for build in result.builds:
