@@ -184,9 +184,11 @@ def _fetch(
         for future in as_completed(futures):
             record(pending[futures[future]], future.result())
             progress.step()
+    except BaseException:  # ^C, or an error to report: what is under way stops at its next wait
+        client.cancel()
+        raise
     finally:
-        # on an error (or ^C) nothing new starts; what is in flight ends by its deadline
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # nothing new starts
         client.close()
         report.requests = client.requests
 

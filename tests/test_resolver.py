@@ -1056,6 +1056,53 @@ def test_trickling_headers_cannot_outlast_the_timeout(env: Env, tmp_path: Path) 
     assert time.monotonic() - started < 1.5
 
 
+def test_interrupting_a_resolve_stops_requests_under_way(env: Env, tmp_path: Path) -> None:
+    """^C while registries keep reads waiting (and retries are left): the run ends at once with
+    130, its worker threads stop at their next wait instead of finishing timeouts and retries."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    accepted: list[socket.socket] = []
+
+    def serve() -> None:  # accept, read nothing, answer nothing
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    refs = [f"127.0.0.1:{port}/app-{i}:v1" for i in range(3)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pinlint", "resolve", "--no-cache", *refs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while not accepted and time.monotonic() < deadline:  # a request is under way
+            time.sleep(0.02)
+        assert accepted, "pinlint never connected"
+        time.sleep(0.3)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+        took = time.monotonic() - sent
+    finally:
+        process.kill()
+        server.close()
+        for conn in accepted:
+            conn.close()
+    assert process.returncode == 130, err
+    assert err.decode().strip().endswith("interrupted") and "Traceback" not in err.decode()
+    assert took < 2.0  # the default timeout is 10 s per attempt, with retries
+
+
 def test_an_unreachable_registry(env: Env, tmp_path: Path) -> None:
     import socket
 

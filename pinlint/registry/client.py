@@ -39,7 +39,7 @@ from pinlint.registry.manifest import (
 )
 from pinlint.registry.media import ACCEPT, INDEX_TYPES, MANIFEST_TYPES, SCHEMA1_TYPES
 from pinlint.registry.retry import Retryable, backoff, gave_up, is_retryable_status, run_deadline, status_failure
-from pinlint.registry.transport import MAX_RESPONSE_BYTES, Answer, Endpoint, Transport
+from pinlint.registry.transport import MAX_RESPONSE_BYTES, Answer, Cancelled, Endpoint, Transport
 
 __all__ = [
     "ACCEPT",
@@ -157,6 +157,10 @@ class RegistryClient:
             scope = f"repository:{ref.path}:pull"
             if scope not in planned:
                 planned.append(scope)
+
+    def cancel(self) -> None:
+        """Stop the run: requests under way end within a fraction of a second, no retry starts."""
+        self.transport.cancel()
 
     def close(self) -> None:
         self.transport.close()
@@ -317,7 +321,8 @@ class RegistryClient:
                             f"{last}; gave up: a wait of {delay:.1f} s would end past the run's retry deadline"
                         ) from None
                     self.log(1, f"{ref}: {last}; retrying in {delay:.2f} s")
-                    time.sleep(delay)
+                    if self.transport.cancelled.wait(delay):
+                        raise Cancelled("the run was interrupted") from None
             raise ResolveError(gave_up(last, attempts))
         finally:
             if probe:

@@ -147,12 +147,25 @@ def _decoder(header: str | None) -> _Decoder | None:
     raise ResolveError("refusing a response with several or unknown content encodings (pinlint asks for identity)")
 
 
-_current = threading.local()  # `deadline`: when the current thread's exchange must be over
+_current = threading.local()  # `deadline`: when the current thread's exchange must be over;
+# `cancelled`: the run's Event, set when it stops early (^C): every wait then ends within _POLL
+_POLL = 0.25
+
+
+class Cancelled(ResolveError):
+    """The run stopped (^C) while this exchange was under way."""
+
+
+def _check_cancelled() -> None:
+    cancelled: threading.Event | None = getattr(_current, "cancelled", None)
+    if cancelled is not None and cancelled.is_set():
+        raise Cancelled("the run was interrupted")
 
 
 def _remaining(timeout: float | None, expired: type[Exception]) -> float:
     """The wait allowed for one socket operation: its own timeout, cut to what is left of the
     current exchange's deadline (`expired` is raised once nothing is left)."""
+    _check_cancelled()
     deadline: float | None = getattr(_current, "deadline", None)
     if deadline is None:
         return timeout if timeout is not None else 60.0
@@ -169,7 +182,18 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
+        """Waits in slices of `_POLL` (a timed-out `recv` consumed nothing: it is simply tried
+        again), so that a cancelled run is noticed while a registry keeps a read waiting."""
+        wait = _remaining(timeout, httpcore.ReadTimeout)
+        end = time.monotonic() + wait
+        while True:
+            try:
+                return self._inner.read(max_bytes, min(wait, _POLL))
+            except httpcore.ReadTimeout:
+                wait = end - time.monotonic()
+                if wait <= 0:
+                    raise
+                _check_cancelled()
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
@@ -233,6 +257,7 @@ class Transport:
         self.log_level = log_level  # the most detailed level `log` shows: the per-request lines need 2
         self.requests = 0
         self._lock = threading.Lock()  # guards the counter, the clients and the trust store loading
+        self.cancelled = threading.Event()  # set by `cancel`: exchanges under way end, none starts
         self._clients: dict[tuple[int, int], httpx.Client] = {}
         self._shards = max(1, -(-config.registry.concurrency // 8))
         self._contexts: dict[str, ssl.SSLContext] = {}
@@ -340,6 +365,10 @@ class Transport:
             return
         raise ResolveError(f"refusing to follow a redirect to plain http at {host}")
 
+    def cancel(self) -> None:
+        """Stop: every exchange under way ends at its next wait (within `_POLL`), with `Cancelled`."""
+        self.cancelled.set()
+
     def close(self) -> None:
         with self._lock:
             clients = list(self._clients.values())
@@ -389,7 +418,9 @@ class Transport:
             raise ResolveError(f"{what} is not a valid URL") from None
         started = time.monotonic()
         _current.deadline = started + self.config.registry.timeout
+        _current.cancelled = self.cancelled
         try:
+            _check_cancelled()
             answer, via = self._exchange(client, request, not outgoing.token)
         except httpx.TimeoutException:
             if self.log_level >= 2:
@@ -407,7 +438,7 @@ class Transport:
         except httpx.HTTPError as exc:
             raise ResolveError(f"the registry's answer could not be read ({exc.__class__.__name__})") from None
         finally:
-            _current.deadline = None
+            _current.deadline = _current.cancelled = None
         if self.log_level >= 2:  # the line costs a URL copy per request: only when it is shown
             elapsed = (time.monotonic() - started) * 1000
             self.log(2, f"{request.method} {shown_url(request.url)}{via} -> {answer.status} ({elapsed:.0f} ms)")
