@@ -39,6 +39,7 @@ from pinlint.registry.retry import Retryable
 
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _TOO_BIG = f"response larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; refused"
+MAX_REDIRECTS = 5
 _ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -350,8 +351,8 @@ class Transport:
             transport=_HTTPTransport(context, limits),
             timeout=self._timeout,
             limits=limits,
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,  # `_exchange` follows them, reading each body within the cap
+            max_redirects=MAX_REDIRECTS,
             event_hooks={"request": [self.check_plain_http, self.load_trust_store]},
         )
 
@@ -377,12 +378,35 @@ class Transport:
             client.close()
 
     def _exchange(self, client: httpx.Client, request: httpx.Request, follow: bool) -> tuple[Answer, str]:
-        response = client.send(request, stream=True, follow_redirects=follow)
+        """Redirects are followed here, not by httpx: httpx reads (and decodes) the body of every
+        redirect it follows without any cap, so a 302 could carry a compression bomb."""
+        redirects = 0
+        while True:
+            response = client.send(request, stream=True, follow_redirects=False)
+            redirect = response.next_request if follow else None
+            body = self._body(request, response, decode=redirect is None)
+            if redirect is None:
+                break
+            if redirects == MAX_REDIRECTS:
+                raise ResolveError("too many redirects")
+            redirects += 1
+            request = redirect
+        via = f" (redirected to {shown_url(response.url)})" if redirects else ""
+        headers = response.headers
+        if response.status_code == 401:  # only a challenge needs its origin and its header list
+            return Answer(401, headers, body, origin_of(response.url), headers.get_list("www-authenticate")), via
+        return Answer(response.status_code, headers, body, ("", ""), []), via
+
+    @staticmethod
+    def _body(request: httpx.Request, response: httpx.Response, *, decode: bool) -> bytes:
+        """The body read to the end, within the size cap (decoded within it, unless it is the
+        body of a redirect that is followed: nothing reads that)."""
         try:
             declared = response.headers.get("content-length", "")
             if request.method != "HEAD" and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
                 raise ResolveError(_TOO_BIG)
-            decoder = _decoder(response.headers.get("content-encoding")) if request.method != "HEAD" else None
+            decode = decode and request.method != "HEAD"
+            decoder = _decoder(response.headers.get("content-encoding")) if decode else None
             # read to the end even for HEAD (an empty body): a stream closed unread also closes
             # its connection, and every request would then pay for a new one
             body = bytearray()
@@ -393,11 +417,7 @@ class Transport:
                 _remaining(None, httpx.ReadTimeout)  # also through a proxy from the environment
         finally:
             response.close()
-        via = f" (redirected to {shown_url(response.url)})" if response.history else ""
-        headers = response.headers
-        if response.status_code == 401:  # only a challenge needs its origin and its header list
-            return Answer(401, headers, bytes(body), origin_of(response.url), headers.get_list("www-authenticate")), via
-        return Answer(response.status_code, headers, bytes(body), ("", ""), []), via
+        return bytes(body)
 
     def send(self, endpoint: Endpoint, outgoing: Outgoing) -> Answer:
         """One request with a deadline for the whole exchange (redirects included)."""
