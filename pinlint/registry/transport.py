@@ -18,7 +18,10 @@ Failures come back as `Retryable` (no answer: refused, reset, timed out) or `Res
 
 from __future__ import annotations
 
+import errno
 import os
+import selectors
+import socket
 import ssl
 import sys
 import threading
@@ -30,6 +33,7 @@ from typing import NamedTuple
 
 import httpcore
 import httpx
+from httpcore._backends.sync import SyncStream  # what httpcore's SyncBackend wraps its sockets in
 
 from pinlint.config import Config, RegistryHost
 from pinlint.errors import ConfigError
@@ -176,6 +180,38 @@ def _remaining(timeout: float | None, expired: type[Exception]) -> float:
     return left if timeout is None else min(timeout, left)
 
 
+def _connect(host: str, port: int, end: float, local_address: str | None) -> socket.socket:
+    """A connected blocking socket to the first of `host`'s addresses that accepts by `end`."""
+    error: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if local_address is not None:
+                sock.bind((local_address, 0))
+            sock.setblocking(False)
+            code = sock.connect_ex(address)
+            with selectors.DefaultSelector() as selector:
+                selector.register(sock, selectors.EVENT_WRITE)
+                while code in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY):
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError("timed out")
+                    if selector.select(min(left, _POLL)):
+                        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    else:
+                        _check_cancelled()
+            if code:
+                raise OSError(code, os.strerror(code))
+            sock.setblocking(True)
+            return sock
+        except BaseException as exc:
+            sock.close()
+            if isinstance(exc, TimeoutError) or not isinstance(exc, OSError):
+                raise
+            error = exc
+    raise error or OSError(f"no address for {host}")
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """A connection whose every wait ends by the current exchange's deadline."""
 
@@ -226,8 +262,23 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        wait = _remaining(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_tcp(host, port, wait, local_address, socket_options))
+        """`socket.create_connection`, but waiting in slices of `_POLL` (a cancelled run is noticed
+        while a host drops SYNs) and with one deadline over all the host's addresses."""
+        end = time.monotonic() + _remaining(timeout, httpcore.ConnectTimeout)
+        try:
+            sock = _connect(host, port, end, local_address)
+            try:
+                for option in socket_options or ():
+                    sock.setsockopt(*option)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except BaseException:
+                sock.close()
+                raise
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        return _DeadlineStream(SyncStream(sock))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
