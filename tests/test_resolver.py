@@ -1219,3 +1219,29 @@ def test_cli_never_prints_a_traceback(
         f"pinlint: error: {refs[1]}: " + errors[1].split(": ", 3)[3],
     ]
     assert errors[1].startswith(f"pinlint: error: {refs[1]}: connection failed (")
+
+
+def test_log_lines_from_worker_threads_never_run_together(capsys: pytest.CaptureFixture[str]) -> None:
+    """References resolve on a thread pool and each may log (retries, -vv requests): a line is
+    written whole, never split between its text and its newline by another thread's line."""
+    from pinlint.resolve import StderrLog
+
+    log = StderrLog(1)
+
+    def run(i: int) -> None:
+        for n in range(2000):
+            log(1, f"ref-{i}-{n}: retrying")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 8 * 2000
+    assert all(line.startswith("pinlint: ref-") and line.endswith(": retrying") for line in lines)
