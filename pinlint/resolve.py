@@ -265,7 +265,8 @@ class StderrLog:
         if level <= self.verbosity:
             from pinlint.report.escape import printable  # names and answers from outside: escaped
 
-            print(f"pinlint: {printable(message)}", file=sys.stderr)
+            # one write per line: worker threads log too, and print() writes the newline apart
+            sys.stderr.write(f"pinlint: {printable(message)}\n")
 
 
 def stderr_log(verbosity: int) -> Callable[[int, str], None]:

@@ -146,6 +146,27 @@ def test_one_gzip_layer_is_decoded_under_the_size_cap(
     assert time.monotonic() - started < 3.0
 
 
+def test_a_redirects_body_is_not_decoded_or_kept_past_the_size_cap(
+    env: Env, scripted: MakeServer, tmp_path: Path, bomb: bytes
+) -> None:
+    """httpx reads (and decodes) the body of every redirect it follows: a 302 carrying a gzip
+    bomb must not grow past the cap either."""
+    image = oci_manifest(seed="redirect-bomb")
+
+    def handler(seen: Seen) -> Reply:
+        if seen.path.endswith("/real"):
+            return manifest_reply(image.body, OCI_MANIFEST, digest=False)
+        if seen.method == "HEAD":
+            return 200, {"Content-Type": OCI_MANIFEST}, b""  # no digest header: the body is fetched
+        return 302, {"Location": "/v2/app/manifests/real", "Content-Encoding": "gzip"}, bomb
+
+    server = scripted(handler)
+    result: list[tuple[str | None, str | None]] = []
+    peak = peak_while(lambda: result.append(one(f"{server.host}/app:v1", config(tmp_path, retries=0))))
+    assert result[0][1] is None or "4 MiB" in result[0][1]
+    assert peak < 24 * 1024 * 1024
+
+
 @pytest.mark.parametrize(
     ("encoding", "pack"),
     [

@@ -1103,6 +1103,44 @@ def test_interrupting_a_resolve_stops_requests_under_way(env: Env, tmp_path: Pat
     assert took < 2.0  # the default timeout is 10 s per attempt, with retries
 
 
+def test_interrupt_while_connecting_to_a_silent_host_ends_the_run_at_once(tmp_path: Path) -> None:
+    """^C while a connection is being opened to a host that drops SYNs (a full listen backlog
+    on loopback): connecting waits in slices too, not for the whole connect timeout."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port), timeout=2)  # the backlog is now full
+    probe = socket.socket()
+    probe.settimeout(0.5)
+    with pytest.raises(OSError):  # the kernel drops further SYNs: connecting hangs
+        probe.connect(("127.0.0.1", port))
+    probe.close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pinlint", "resolve", "--no-cache", f"127.0.0.1:{port}/app:v1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        time.sleep(2.0)  # started, and connecting
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        process.kill()
+        filler.close()
+        server.close()
+    assert process.returncode == 130, err
+    assert err.decode().strip().endswith("interrupted") and "Traceback" not in err.decode()
+    assert took < 2.0  # the connect timeout is 10 s
+
+
 def test_an_unreachable_registry(env: Env, tmp_path: Path) -> None:
     import socket
 
@@ -1181,3 +1219,29 @@ def test_cli_never_prints_a_traceback(
         f"pinlint: error: {refs[1]}: " + errors[1].split(": ", 3)[3],
     ]
     assert errors[1].startswith(f"pinlint: error: {refs[1]}: connection failed (")
+
+
+def test_log_lines_from_worker_threads_never_run_together(capsys: pytest.CaptureFixture[str]) -> None:
+    """References resolve on a thread pool and each may log (retries, -vv requests): a line is
+    written whole, never split between its text and its newline by another thread's line."""
+    from pinlint.resolve import StderrLog
+
+    log = StderrLog(1)
+
+    def run(i: int) -> None:
+        for n in range(2000):
+            log(1, f"ref-{i}-{n}: retrying")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 8 * 2000
+    assert all(line.startswith("pinlint: ref-") and line.endswith(": retrying") for line in lines)

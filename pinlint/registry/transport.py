@@ -18,7 +18,10 @@ Failures come back as `Retryable` (no answer: refused, reset, timed out) or `Res
 
 from __future__ import annotations
 
+import errno
 import os
+import selectors
+import socket
 import ssl
 import sys
 import threading
@@ -30,6 +33,7 @@ from typing import NamedTuple
 
 import httpcore
 import httpx
+from httpcore._backends.sync import SyncStream  # what httpcore's SyncBackend wraps its sockets in
 
 from pinlint.config import Config, RegistryHost
 from pinlint.errors import ConfigError
@@ -39,6 +43,7 @@ from pinlint.registry.retry import Retryable
 
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _TOO_BIG = f"response larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; refused"
+MAX_REDIRECTS = 5
 _ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -175,6 +180,38 @@ def _remaining(timeout: float | None, expired: type[Exception]) -> float:
     return left if timeout is None else min(timeout, left)
 
 
+def _connect(host: str, port: int, end: float, local_address: str | None) -> socket.socket:
+    """A connected blocking socket to the first of `host`'s addresses that accepts by `end`."""
+    error: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if local_address is not None:
+                sock.bind((local_address, 0))
+            sock.setblocking(False)
+            code = sock.connect_ex(address)
+            with selectors.DefaultSelector() as selector:
+                selector.register(sock, selectors.EVENT_WRITE)
+                while code in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY):
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError("timed out")
+                    if selector.select(min(left, _POLL)):
+                        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    else:
+                        _check_cancelled()
+            if code:
+                raise OSError(code, os.strerror(code))
+            sock.setblocking(True)
+            return sock
+        except BaseException as exc:
+            sock.close()
+            if isinstance(exc, TimeoutError) or not isinstance(exc, OSError):
+                raise
+            error = exc
+    raise error or OSError(f"no address for {host}")
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """A connection whose every wait ends by the current exchange's deadline."""
 
@@ -225,8 +262,23 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        wait = _remaining(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_tcp(host, port, wait, local_address, socket_options))
+        """`socket.create_connection`, but waiting in slices of `_POLL` (a cancelled run is noticed
+        while a host drops SYNs) and with one deadline over all the host's addresses."""
+        end = time.monotonic() + _remaining(timeout, httpcore.ConnectTimeout)
+        try:
+            sock = _connect(host, port, end, local_address)
+            try:
+                for option in socket_options or ():
+                    sock.setsockopt(*option)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except BaseException:
+                sock.close()
+                raise
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        return _DeadlineStream(SyncStream(sock))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
@@ -350,8 +402,8 @@ class Transport:
             transport=_HTTPTransport(context, limits),
             timeout=self._timeout,
             limits=limits,
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,  # `_exchange` follows them, reading each body within the cap
+            max_redirects=MAX_REDIRECTS,
             event_hooks={"request": [self.check_plain_http, self.load_trust_store]},
         )
 
@@ -377,12 +429,35 @@ class Transport:
             client.close()
 
     def _exchange(self, client: httpx.Client, request: httpx.Request, follow: bool) -> tuple[Answer, str]:
-        response = client.send(request, stream=True, follow_redirects=follow)
+        """Redirects are followed here, not by httpx: httpx reads (and decodes) the body of every
+        redirect it follows without any cap, so a 302 could carry a compression bomb."""
+        redirects = 0
+        while True:
+            response = client.send(request, stream=True, follow_redirects=False)
+            redirect = response.next_request if follow else None
+            body = self._body(request, response, decode=redirect is None)
+            if redirect is None:
+                break
+            if redirects == MAX_REDIRECTS:
+                raise ResolveError("too many redirects")
+            redirects += 1
+            request = redirect
+        via = f" (redirected to {shown_url(response.url)})" if redirects else ""
+        headers = response.headers
+        if response.status_code == 401:  # only a challenge needs its origin and its header list
+            return Answer(401, headers, body, origin_of(response.url), headers.get_list("www-authenticate")), via
+        return Answer(response.status_code, headers, body, ("", ""), []), via
+
+    @staticmethod
+    def _body(request: httpx.Request, response: httpx.Response, *, decode: bool) -> bytes:
+        """The body read to the end, within the size cap (decoded within it, unless it is the
+        body of a redirect that is followed: nothing reads that)."""
         try:
             declared = response.headers.get("content-length", "")
             if request.method != "HEAD" and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
                 raise ResolveError(_TOO_BIG)
-            decoder = _decoder(response.headers.get("content-encoding")) if request.method != "HEAD" else None
+            decode = decode and request.method != "HEAD"
+            decoder = _decoder(response.headers.get("content-encoding")) if decode else None
             # read to the end even for HEAD (an empty body): a stream closed unread also closes
             # its connection, and every request would then pay for a new one
             body = bytearray()
@@ -393,11 +468,7 @@ class Transport:
                 _remaining(None, httpx.ReadTimeout)  # also through a proxy from the environment
         finally:
             response.close()
-        via = f" (redirected to {shown_url(response.url)})" if response.history else ""
-        headers = response.headers
-        if response.status_code == 401:  # only a challenge needs its origin and its header list
-            return Answer(401, headers, bytes(body), origin_of(response.url), headers.get_list("www-authenticate")), via
-        return Answer(response.status_code, headers, bytes(body), ("", ""), []), via
+        return bytes(body)
 
     def send(self, endpoint: Endpoint, outgoing: Outgoing) -> Answer:
         """One request with a deadline for the whole exchange (redirects included)."""
