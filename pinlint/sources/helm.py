@@ -32,9 +32,7 @@ from pinlint.sources.registry import HELM_VALUES, Parsed, ParseRun
 from pinlint.sources.uses import image_use
 from pinlint.sources.yaml import (
     YamlReader,
-    duplicate_key_error,
     field_insertion,
-    hash_comments,
     parse_documents,
     pyyaml,
 )
@@ -102,26 +100,14 @@ class ValuesReader(YamlReader):
         self._seen: set[int] = set()
 
     def read(self) -> FileFacts:
-        documents = parse_documents(self.text)
-        if isinstance(documents, tuple):
-            offset, message = documents
-            self.facts.errors.append((self.index.span(offset, offset), message))
+        root = self.first_document(self.facts)
+        if not isinstance(root, pyyaml().MappingNode):
             return self.facts
-        self.facts.comments.extend(hash_comments(self.text))
-        yaml = pyyaml()
-        for root in documents[:1]:
-            duplicate = duplicate_key_error(root)
-            if duplicate is not None:
-                offset, message = duplicate
-                self.facts.errors.append((self.index.span(offset, offset), message))
-                return self.facts
-            if not isinstance(root, yaml.MappingNode):
-                return self.facts
-            registry = self.get(self.get(root, "global"), "imageRegistry")
-            self.global_registry = registry if self.is_scalar(registry) else None
-            blocks = list(self._blocks(root))
-            self.chart_digest = self.chart_digest or any(self.get(b, "digest") is not None for _, b in blocks)
-            self._walk(root, 0, "")
+        registry = self.get(self.get(root, "global"), "imageRegistry")
+        self.global_registry = registry if self.is_scalar(registry) else None
+        blocks = list(self._blocks(root))
+        self.chart_digest = self.chart_digest or any(self.get(b, "digest") is not None for _, b in blocks)
+        self._walk(root, 0, "")
         return self.facts
 
     def _blocks(self, root: Any) -> list[tuple[Any, Any]]:

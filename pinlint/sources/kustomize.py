@@ -34,10 +34,7 @@ from pinlint.sources.registry import KUBERNETES, KUSTOMIZE, Follow, Parsed, Pars
 from pinlint.sources.uses import image_use
 from pinlint.sources.yaml import (
     YamlReader,
-    duplicate_key_error,
     field_insertion,
-    hash_comments,
-    parse_documents,
     pyyaml,
 )
 
@@ -75,29 +72,19 @@ class KustomizationReader(YamlReader):
         self.overrides: set[str] = set()
 
     def read(self) -> FileFacts:
-        documents = parse_documents(self.text)
-        if isinstance(documents, tuple):
-            offset, message = documents
-            self.facts.errors.append((self.index.span(offset, offset), message))
+        document = self.first_document(self.facts)
+        if document is None:
             return self.facts
-        self.facts.comments.extend(hash_comments(self.text))
-        yaml = pyyaml()
-        for document in documents[:1]:
-            duplicate = duplicate_key_error(document)
-            if duplicate is not None:
-                offset, message = duplicate
-                self.facts.errors.append((self.index.span(offset, offset), message))
-                return self.facts
-            if not isinstance(document, yaml.MappingNode):
-                start = document.start_mark.index
-                self.facts.errors.append((self.index.span(start, start), "a kustomization must be a mapping"))
-                return self.facts
-            for field in RESOURCE_FIELDS:
-                for item in self._items(self.get(document, field)):
-                    if self.is_scalar(item) and not _remote(item.value):
-                        (self.components if field == "components" else self.resources).append(item.value)
-            for i, entry in enumerate(self._items(self.get(document, "images"))):
-                self.entry(entry, f"kustomization:images.{i}")
+        if not isinstance(document, pyyaml().MappingNode):
+            start = document.start_mark.index
+            self.facts.errors.append((self.index.span(start, start), "a kustomization must be a mapping"))
+            return self.facts
+        for field in RESOURCE_FIELDS:
+            for item in self._items(self.get(document, field)):
+                if self.is_scalar(item) and not _remote(item.value):
+                    (self.components if field == "components" else self.resources).append(item.value)
+        for i, entry in enumerate(self._items(self.get(document, "images"))):
+            self.entry(entry, f"kustomization:images.{i}")
         return self.facts
 
     def _items(self, node: Any) -> Iterator[Any]:

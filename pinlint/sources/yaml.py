@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pinlint.model import MappedText, TextIndex
+from pinlint.model import FileFacts, MappedText, TextIndex
 from pinlint.sources.expand import literal
 
 _COMMENT = re.compile(r"(?:^|\s)#(.*)$")
@@ -36,6 +36,25 @@ class YamlReader:
         self.text = text
         self.index = TextIndex(text)
         self._merged: dict[int, list[tuple[Any, Any]]] = {}
+
+    def first_document(self, facts: FileFacts) -> Any:
+        """The text's first document, for a kind that reads only that one. A syntax error, or a
+        duplicate key in it, goes to `facts.errors` at its position and gives None, as an empty
+        text does; the comments go to `facts.comments`."""
+        documents = parse_documents(self.text)
+        if isinstance(documents, tuple):
+            offset, message = documents
+            facts.errors.append((self.index.span(offset, offset), message))
+            return None
+        facts.comments.extend(hash_comments(self.text))
+        if not documents:
+            return None
+        duplicate = duplicate_key_error(documents[0])
+        if duplicate is not None:
+            offset, message = duplicate
+            facts.errors.append((self.index.span(offset, offset), message))
+            return None
+        return documents[0]
 
     def mapping(self, node: Any, depth: int = 0) -> list[tuple[Any, Any]]:
         """(key node, value node) pairs of a mapping with `<<` merges applied (own keys win)."""
