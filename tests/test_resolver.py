@@ -1056,14 +1056,36 @@ def test_trickling_headers_cannot_outlast_the_timeout(env: Env, tmp_path: Path) 
     assert time.monotonic() - started < 1.5
 
 
+def _interrupt_resolve(refs: list[str], cwd: Path, under_way: Callable[[], bool]) -> tuple[int, str, float]:
+    """Run `pinlint resolve REFS`, send it ^C once `under_way()` holds: its exit status, its
+    stderr and the seconds it took to end after the signal."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pinlint", "resolve", "--no-cache", *refs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), cwd=cwd,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while not under_way() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert under_way(), "pinlint never got under way"
+        time.sleep(0.3)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+        return process.returncode, err.decode(), time.monotonic() - sent
+    finally:
+        process.kill()
+
+
 def test_interrupting_a_resolve_stops_requests_under_way(env: Env, tmp_path: Path) -> None:
     """^C while registries keep reads waiting (and retries are left): the run ends at once with
     130, its worker threads stop at their next wait instead of finishing timeouts and retries."""
-    import os
-    import signal
     import socket
-    import subprocess
-    import sys
     import threading
 
     server = socket.create_server(("127.0.0.1", 0))
@@ -1079,38 +1101,21 @@ def test_interrupting_a_resolve_stops_requests_under_way(env: Env, tmp_path: Pat
 
     threading.Thread(target=serve, daemon=True).start()
     refs = [f"127.0.0.1:{port}/app-{i}:v1" for i in range(3)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pinlint", "resolve", "--no-cache", *refs],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), cwd=tmp_path,
-    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 20
-        while not accepted and time.monotonic() < deadline:  # a request is under way
-            time.sleep(0.02)
-        assert accepted, "pinlint never connected"
-        time.sleep(0.3)
-        sent = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-        took = time.monotonic() - sent
+        code, err, took = _interrupt_resolve(refs, tmp_path, lambda: bool(accepted))  # a request is under way
     finally:
-        process.kill()
         server.close()
         for conn in accepted:
             conn.close()
-    assert process.returncode == 130, err
-    assert err.decode().strip().endswith("interrupted") and "Traceback" not in err.decode()
+    assert code == 130, err
+    assert err.strip().endswith("interrupted") and "Traceback" not in err
     assert took < 2.0  # the default timeout is 10 s per attempt, with retries
 
 
 def test_interrupt_while_connecting_to_a_silent_host_ends_the_run_at_once(tmp_path: Path) -> None:
     """^C while a connection is being opened to a host that drops SYNs (a full listen backlog
     on loopback): connecting waits in slices too, not for the whole connect timeout."""
-    import os
-    import signal
     import socket
-    import subprocess
-    import sys
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -1122,22 +1127,15 @@ def test_interrupt_while_connecting_to_a_silent_host_ends_the_run_at_once(tmp_pa
     with pytest.raises(OSError):  # the kernel drops further SYNs: connecting hangs
         probe.connect(("127.0.0.1", port))
     probe.close()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pinlint", "resolve", "--no-cache", f"127.0.0.1:{port}/app:v1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), cwd=tmp_path,
-    )  # fmt: skip
+    connecting = time.monotonic() + 1.7  # (+0.3 s) started, and connecting
     try:
-        time.sleep(2.0)  # started, and connecting
-        sent = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-        took = time.monotonic() - sent
+        ref = f"127.0.0.1:{port}/app:v1"
+        code, err, took = _interrupt_resolve([ref], tmp_path, lambda: time.monotonic() > connecting)
     finally:
-        process.kill()
         filler.close()
         server.close()
-    assert process.returncode == 130, err
-    assert err.decode().strip().endswith("interrupted") and "Traceback" not in err.decode()
+    assert code == 130, err
+    assert err.strip().endswith("interrupted") and "Traceback" not in err
     assert took < 2.0  # the connect timeout is 10 s
 
 
